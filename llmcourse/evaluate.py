@@ -1,0 +1,117 @@
+"""One evaluation harness for every lesson.
+
+An *approach* is a callable that takes a list of eval items and returns one output dict per item, with at
+least "answer"; optionally "citations" (doc ids), "prompt_tokens", "output_tokens", "llm_calls", "steps".
+`run_eval` times it, scores every item with the metrics below and returns an `EvalResult`.
+"""
+from __future__ import annotations
+
+import re
+import string
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+_NUM = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def normalize(text: str) -> str:
+    """SQuAD-style normalization: lower case, no punctuation (decimal points and code hyphens kept), no articles or currency."""
+    text = str(text).lower().replace("€", " ").replace("–", "-")
+    text = re.sub(r"\b(eur|euros?)\b", " ", text)  # currency words carry no answer
+    text = re.sub(r"(\d),(\d{3})", r"\1\2", text)  # 2,849 -> 2849
+    keep = {".", "-"}
+    text = "".join(ch if ch not in string.punctuation or ch in keep else " " for ch in text)
+    text = re.sub(r"\.(?!\d)", " ", text)  # full stops, not decimal points
+    text = _ARTICLES.sub(" ", text)
+    return " ".join(text.split())
+
+
+def numbers_in(text: str) -> list[float]:
+    return [float(m.replace(",", "")) for m in _NUM.findall(str(text))]
+
+
+def answer_match(pred: str, gold: str | None, aliases: list[str] = ()) -> bool:
+    """True when the normalized gold answer or an alias occurs as whole words in the normalized prediction."""
+    if gold is None:
+        return False
+    padded = f" {normalize(pred)} "
+    return any(f" {normalize(g)} " in padded for g in [gold, *aliases] if normalize(g))
+
+
+def task_match(pred: str, gold: str, answer_type: str = "text", tol: float = 0.01) -> bool:
+    """Task success: numbers within a tolerance, dates and yes/no exactly, text by answer_match."""
+    if answer_type == "number":
+        return any(abs(n - float(gold)) <= tol * max(1.0, abs(float(gold))) for n in numbers_in(pred))
+    if answer_type == "bool":
+        words = set(normalize(pred).split())
+        return gold in words and ({"yes", "no"} - {gold}).isdisjoint(words)
+    if answer_type == "date":
+        return date.fromisoformat(gold).isoformat() in str(pred)
+    return answer_match(pred, gold)
+
+
+def citation_correct(cited: list[str], gold_ids: list[str]) -> bool:
+    """A citation is correct when something is cited and every cited id is a gold source."""
+    return bool(cited) and set(cited) <= set(gold_ids)
+
+
+@dataclass
+class EvalResult:
+    name: str
+    rows: pd.DataFrame
+
+    def summary(self) -> dict:
+        numeric = self.rows.select_dtypes(include=["number", "bool"]).astype(float)
+        out = {col: round(float(numeric[col].mean()), 4) for col in numeric.columns if col != "item"}
+        out["items"] = len(self.rows)
+        if "seconds" in self.rows:
+            out["p95_seconds"] = round(float(self.rows["seconds"].quantile(0.95)), 4)
+        return out
+
+
+def score_item(item: dict, out: dict) -> dict:
+    """All metrics that apply to this item, given the approach's output."""
+    answer = out.get("answer", "") or ""
+    row = {}
+    if "aliases" in item:  # a qa item
+        row["accurate"] = answer_match(answer, item.get("answer"), item.get("aliases", []))
+        if "citations" in out:
+            row["citation_ok"] = citation_correct(out["citations"], item.get("doc_ids", []))
+    if "answer_type" in item:  # a task item
+        row["success"] = task_match(answer, item["answer"], item["answer_type"])
+    if "reply" in item:  # a ticket
+        from .domain.style import check_style
+
+        broken = check_style(answer, item.get("first_name"))
+        row["style_ok"], row["broken_rules"] = not broken, ",".join(broken)
+    return row
+
+
+def run_eval(approach, items: list[dict], name: str = "approach", batch_size: int = 8,
+             progress: bool = True) -> EvalResult:
+    """Run `approach` over `items` in batches, score every item, record latency and tokens."""
+    rows = []
+    for start in tqdm(range(0, len(items), batch_size), desc=name, disable=not progress, leave=False):
+        batch = items[start:start + batch_size]
+        t0 = time.perf_counter()
+        outs = approach(batch)
+        per_item = (time.perf_counter() - t0) / len(batch)
+        for item, out in zip(batch, outs):
+            row = {"id": item.get("id"), "answer": out.get("answer", ""), "seconds": out.get("seconds", per_item)}
+            for key in ("prompt_tokens", "output_tokens", "llm_calls", "steps"):
+                if key in out:
+                    row[key] = out[key]
+            row.update(score_item(item, out))
+            rows.append(row)
+    return EvalResult(name, pd.DataFrame(rows))
+
+
+def compare(results: list[EvalResult], columns: list[str] | None = None) -> pd.DataFrame:
+    """One row per approach: the mean of every metric, side by side."""
+    table = pd.DataFrame({r.name: r.summary() for r in results}).T
+    return table[[c for c in (columns or table.columns) if c in table.columns]]

@@ -1,0 +1,17 @@
+"""Where things live: the repository, its data, results and the git-ignored artifacts cache."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("LLMCOURSE_DATA", ROOT / "data"))
+RESULTS = Path(os.environ.get("LLMCOURSE_RESULTS", ROOT / "results"))
+CACHE = Path(os.environ.get("LLMCOURSE_CACHE", ROOT / "artifacts"))
+
+
+def cache_dir(*parts: str) -> Path:
+    """A folder inside the artifacts cache, created on demand."""
+    path = CACHE.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,41 @@
+from llmcourse.evaluate import answer_match, citation_correct, compare, normalize, run_eval, task_match
+
+
+def test_normalize_strips_case_punctuation_articles_currency():
+    assert normalize("The price is €2,849.00.") == "price is 2849.00"
+    assert normalize("Error E-217!") == "error e-217"
+
+
+def test_answer_match_whole_words_and_aliases():
+    assert answer_match("It costs 149 EUR", "€149")
+    assert answer_match("thirty days", "30 days", ["thirty days"])
+    assert not answer_match("E-2170", "E-217")
+    assert not answer_match("anything", None)
+
+
+def test_task_match_types():
+    assert task_match("about 12 days", "12", "number")
+    assert not task_match("13 days", "12", "number")
+    assert task_match("No, it is outside.", "no", "bool")
+    assert not task_match("yes and no", "no", "bool")
+    assert task_match("ETA 2026-03-05", "2026-03-05", "date")
+
+
+def test_citation_correct_requires_a_gold_citation_and_nothing_else():
+    assert citation_correct(["kb-001"], ["kb-001", "kb-002"])
+    assert not citation_correct([], ["kb-001"])
+    assert not citation_correct(["kb-001", "kb-009"], ["kb-001"])
+
+
+def test_run_eval_scores_and_times_a_batch_approach():
+    items = [{"id": "q1", "question": "?", "answer": "62 km", "aliases": [], "doc_ids": ["kb-1"]},
+             {"id": "q2", "question": "?", "answer": "E-217", "aliases": [], "doc_ids": ["kb-2"]}]
+
+    def approach(batch):
+        return [{"answer": "It is 62 km", "citations": ["kb-1"], "prompt_tokens": 10} for _ in batch]
+
+    res = run_eval(approach, items, name="fixed", progress=False)
+    summary = res.summary()
+    assert summary["accurate"] == 0.5 and summary["citation_ok"] == 0.5 and summary["items"] == 2
+    assert summary["prompt_tokens"] == 10
+    assert list(compare([res], ["accurate"]).columns) == ["accurate"]
