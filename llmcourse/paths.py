@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("LLMCOURSE_DATA", ROOT / "data"))
 RESULTS = Path(os.environ.get("LLMCOURSE_RESULTS", ROOT / "results"))
 CACHE = Path(os.environ.get("LLMCOURSE_CACHE", ROOT / "artifacts"))
 

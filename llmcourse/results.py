@@ -17,7 +17,9 @@ class Results:
 
     def add(self, **values) -> None:
         for key, value in values.items():
-            self.values[key] = round(float(value), 4) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+            if isinstance(value, bool) or hasattr(value, "item"):  # numpy scalars -> Python numbers
+                value = value.item() if hasattr(value, "item") else int(value)
+            self.values[key] = round(value, 4) if isinstance(value, float) else value
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame({"metric": list(self.values), "value": list(self.values.values())})

@@ -1,0 +1,319 @@
+"""Evaluation sets: factual QA over the KB (qa.jsonl) and the mixed routing set (mixed.jsonl).
+
+QA facts are declared next to the doc that states them (by doc key), so the builder can
+turn keys into ids and check that each answer really appears in its cited doc.
+"""
+from . import content as C
+from . import docs as D
+
+
+def money_aliases(value):
+    v = str(value)
+    aliases = [f"€{v}", f"{v} EUR", f"EUR {v}", v]
+    if len(v) >= 4 and "." not in v:
+        aliases.append(f"€{v[:-3]},{v[-3:]}")
+    return aliases
+
+
+def fact(questions, answer, aliases, key, tenant="public", after="same"):
+    """One QA fact. after: "same" (unchanged), None (removed) or (answer, aliases, key)."""
+    return {"questions": questions, "answer": answer, "aliases": aliases, "key": key,
+            "tenant": tenant, "after": after}
+
+
+def new_fact(questions, answer_after, aliases_after, key_after):
+    """A fact that only exists after the week-2 update."""
+    return fact(questions, None, [], None, after=(answer_after, aliases_after, key_after))
+
+
+# ---------------------------------------------------------------- fact lists
+
+def model_facts():
+    facts = []
+    for i, m in enumerate(C.MODELS):
+        name, key, wh, eco = m["model"], f"manual:{m['sku']}", m["battery_wh"], m["range"]["eco"]
+        facts.append(fact([f"What is the battery capacity of the {name}?",
+                           f"How many watt-hours does the {name}'s pack store?"],
+                          f"{wh} Wh", [f"{wh}Wh", f"{wh} watt-hours", str(wh)], key))
+        facts.append(fact([f"How far does the {name} go in Eco mode?",
+                           f"What's the typical range of a {name} on the lowest assist level?"],
+                          f"{eco} km", [f"{eco}km", f"{eco} kilometres", str(eco)], key))
+        facts.append(fact([f"How long does it take to fully charge a {name} with the standard charger?",
+                           f"With the charger in the box, how many hours until an empty {name} is full?"],
+                          f"{m['charge_h']} hours", [f"{m['charge_h']} h", m["charge_h"]], key))
+        if i % 2 == 0:
+            facts.append(fact([f"How much does the {name} weigh?"], f"{m['weight']} kg",
+                              [f"{m['weight']}kg", m["weight"]], key))
+        else:
+            facts.append(fact([f"What torque does the {name}'s motor deliver?"], f"{m['torque']} Nm",
+                              [f"{m['torque']}Nm", str(m["torque"])], key))
+        if name != "Ridge T7":
+            facts.append(fact([f"What is the list price of the {name}?", f"How much is a {name} in the online shop?"],
+                              f"€{m['price']}", money_aliases(m["price"]), key))
+    t7 = D.week2_ridge_t7()
+    facts.append(fact(["What is the list price of the Ridge T7?", "How much does a Ridge T7 cost online?"],
+                      "€3499", money_aliases(3499), f"manual:{t7['sku']}",
+                      after=(f"€{t7['price']}", money_aliases(t7["price"]), f"manual:{t7['sku']}")))
+    return facts
+
+
+def battery_facts():
+    facts = []
+    for line, info in C.LINES.items():
+        name, key = info["name"], f"battery:{line}"
+        facts.append(fact([f"At what charge level should a {name} battery be stored when not in use?"],
+                          f"{info['storage_pct']}%", [f"{info['storage_pct']} percent", str(info["storage_pct"])], key))
+        facts.append(fact([f"How often should I check the charge of a stored {name} battery?"],
+                          f"every {info['check_weeks']} weeks", [f"{info['check_weeks']} weeks"], key))
+        facts.append(fact([f"How many full charge cycles are the {name} cells rated for?"],
+                          f"{info['cycles']} full charge cycles",
+                          [info["cycles"], info["cycles"].replace(",", "") + " cycles"], key))
+    facts.append(fact(["In what temperature range should I charge the battery?"], "10 °C and 30 °C",
+                      ["10-30 °C", "10 to 30 °C", "10 °C to 30 °C"], "charging"))
+    facts.append(fact(["How much is the Fast Charger 4A?"], "€129", money_aliases(129), "charging"))
+    return facts
+
+
+def error_facts():
+    facts = []
+    phrasings = ["What does error code {c} mean?", "My display shows {c}. What is the problem?",
+                 "Which fault is reported by {c}?"]
+    for i, (group, g) in enumerate(sorted(C.ERROR_GROUPS.items())):
+        for j, (code, (meaning, _)) in enumerate(sorted(g["codes"].items())):
+            q = phrasings[(i + j) % len(phrasings)].format(c=code)
+            facts.append(fact([q], meaning, [], f"trouble:{group}"))
+    facts += [
+        fact(["How far from the speed sensor should the spoke magnet sit?"], "5 to 15 mm",
+             ["5-15 mm", "5 mm to 15 mm"], "trouble:drive"),
+        fact(["How long should an overheated battery cool down before I continue?"], "30 minutes",
+             ["30 min", "half an hour"], "trouble:battery"),
+        fact(["How long do I hold the power button to restart the system after a motor overcurrent?"],
+             "10 seconds", ["10 s", "ten seconds"], "trouble:drive"),
+        fact(["For E-108, how long should the charger stay unplugged?"], "60 seconds",
+             ["one minute", "1 minute", "60 s"], "trouble:battery"),
+    ]
+    return facts
+
+
+def policy_facts():
+    w2 = D.week2_warranty()
+    return [
+        fact(["How many days do I have to return a bike?", "What is the return window after delivery?"],
+             f"{C.RETURN_WINDOW_DAYS} days", [str(C.RETURN_WINDOW_DAYS), "four weeks"], "returns"),
+        fact(["What is the maximum odometer reading for a returned bike?"], "50 km", ["50km"], "returns"),
+        fact(["What does a return pickup cost in zone C?"], "€25", money_aliases(25), "returns"),
+        fact(["How long is the warranty on the drive unit?", "For how many months is the motor covered?"],
+             "30 months", ["2.5 years", "30"], "warranty"),
+        fact(["How long is the frame warranty?"], C.WARRANTY["frame"], ["72 months", "six years"], "warranty"),
+        fact(["What warranty applies to the display and wiring?"], "18 months", ["1.5 years"], "warranty"),
+        fact(["How quickly does Voltbird answer a warranty claim?"], "4 working days",
+             ["four working days"], "warranty"),
+        fact(["How long is the battery warranty?", "For how long is a Voltbird battery covered?"],
+             f"{C.WARRANTY['battery_months']} months", ["2 years", "two years", "24"], "warranty",
+             after=(f"{w2['battery_months']} months", ["3 years", "three years", "36"], "warranty")),
+        fact(["How long does delivery to Germany take?"], "2-3 business days",
+             ["2 to 3 business days", "2-3 days"], "shipping"),
+        fact(["How long does delivery to France take?", "How many business days does shipping to Austria need?"],
+             "4-6 business days", ["4 to 6 business days", "4-6 days"], "shipping",
+             after=("3-5 business days", ["3 to 5 business days", "3-5 days"], "shipping")),
+        fact(["What is the delivery time to Spain?"], "6-9 business days", ["6 to 9 business days"], "shipping"),
+        fact(["What does shipping a bike to the Netherlands cost?"], "€39", money_aliases(39), "shipping"),
+        fact(["How much is shipping for a bike to Poland?"], "€89", money_aliases(89), "shipping"),
+        fact(["What does an accessory-only order cost to ship?"], "€6.90", ["6.90 EUR", "6.90", "€6,90"], "shipping"),
+        fact(["Until what time must an order be paid to leave the next business day?"], "14:00",
+             ["2 pm", "2pm"], "shipping"),
+        fact(["How long is a bike reserved when paying by bank transfer?"], "5 banking days",
+             ["five banking days"], "payment"),
+        fact(["What is the interest rate for 36-month financing?"], "3.9% APR", ["3.9%", "3.9"], "payment"),
+        fact(["What is the smallest amount you can finance?"], "€800", money_aliases(800), "payment"),
+        fact(["How much is the trade-in bonus?", "What bonus do I get for trading in my old e-bike?"],
+             C.TRADE_IN_BONUS, money_aliases(250), "trade_in", after=None),
+    ]
+
+
+def service_facts():
+    plus2 = D.week2_plans()["Care Plus"]["price"]
+    return [
+        fact(["How much does the Care Basic plan cost per year?"], "€79", money_aliases(79), "service_plans"),
+        fact(["What is the yearly price of Care Plus?", "How much is the Care Plus service plan?"],
+             "€149", money_aliases(149), "service_plans",
+             after=(f"€{plus2}", money_aliases(plus2), "service_plans")),
+        fact(["What does the Care Fleet plan cost?"], "€239", money_aliases(239), "service_plans"),
+        fact(["When is the first inspection due?"], "250 km or three months",
+             ["250 km", "three months", "3 months"], "inspection"),
+        fact(["At what lining thickness should brake pads be replaced?"], "1.5 mm", ["1.5mm"], "inspection"),
+        fact(["What tyre pressure is recommended for Ridge bikes?"], "2.8 bar", ["2.8"], "inspection"),
+        fact(["What tyre pressure should a Haul bike run?"], "3.2 bar", ["3.2"], "inspection"),
+        fact(["How far ahead should I book a workshop slot?"], "3 working days", ["three working days"], "booking"),
+        fact(["What is the call-out fee for the mobile service van?"], "€35", money_aliases(35), "booking"),
+        fact(["What does a late cancellation of a service slot cost?"], "€20", money_aliases(20), "booking"),
+    ]
+
+
+def firmware_facts():
+    new = C.NEW_FIRMWARE["version"]
+    return [
+        fact(["Which firmware version added hill-hold assist?"], "firmware 3.3", ["3.3", "v3.3"], "firmware:3.3"),
+        fact(["Which firmware introduced the battery health readout in the app?"], "firmware 3.1",
+             ["3.1", "v3.1"], "firmware:3.1"),
+        fact(["In which release did the remote get a push-to-pair button?"], "firmware 3.2",
+             ["3.2", "v3.2"], "firmware:3.2"),
+        fact(["How loud is the theft alarm buzzer?"], "90 dB", ["90 decibels", "90"], "firmware:3.4"),
+        fact(["What is the latest firmware version?", "Which firmware release is the newest?"],
+             "firmware 3.4", ["3.4", "v3.4"], "firmware:3.4",
+             after=(f"firmware {new}", [new, f"v{new}"], f"firmware:{new}")),
+        new_fact(["Which firmware adds support for the cargo box latch sensor?"],
+                 f"firmware {new}", [new, f"v{new}"], f"firmware:{new}"),
+    ]
+
+
+def faq_facts():
+    return [
+        fact(["Up to what speed does the motor assist?"], "25 km/h", ["25 kmh", "25"], "faq_riding"),
+        fact(["What minimum rider age does Voltbird recommend?"], "14 years", ["14"], "faq_riding"),
+        fact(["What water protection rating do the drive unit and battery have?"], "IPX5", ["IP X5"], "faq_weather"),
+        fact(["What is the maximum total weight for a Metro bike?"], C.LINES["metro"]["max_weight"],
+             ["130"], "faq_load"),
+        fact(["How much may a Haul cargo bike carry in total, rider included?"], C.LINES["haul"]["max_weight"],
+             ["220"], "faq_load"),
+        fact(["How heavy may a trailer load be behind a Ridge bike?"], "40 kg", ["40"], "faq_load"),
+        fact(["How long is the pairing code shown on the display?"], "6-digit", ["6 digits", "six digits"], "faq_app"),
+        fact(["How many phones can be paired with one bike?"], "four phones", ["4 phones", "4"], "faq_app"),
+        fact(["What does the GPS module cost per year?"], "€49 per year", ["€49", "49 EUR", "49"], "faq_app"),
+        fact(["How much is a replacement key pair?"], "€19", money_aliases(19), "faq_keys"),
+        fact(["What is the price of the Spare Battery 522?"], "€749", money_aliases(749), "faq_keys"),
+        fact(["How long are Voltbird gift cards valid?"], "3 years", ["three years"], "faq_buying"),
+        fact(["What load is the rear rack rated for?"], "27 kg", ["27"], "acc_racks"),
+        fact(["How many litres does the pannier bag hold?"], "22 litres", ["22 l", "22"], "acc_racks"),
+        fact(["How long is a bike kept ready for click and collect?"], "10 days", ["ten days"], "warehouses"),
+        fact(["How often should the chain be lubed?"], "every 300 km", ["300 km"], "cleaning"),
+    ]
+
+
+def tenant_facts():
+    facts = []
+    for i, (dealer_id, d) in enumerate(C.DEALERS.items()):
+        name = d["name"]
+        m = C.MODELS[(2 * i + 1) % len(C.MODELS)]
+        price = C.dealer_price(dealer_id, m)
+        key = f"dealer:{dealer_id}:"
+        facts += [
+            fact([f"What hourly labour rate does {name} charge?"], f"€{d['labour']}",
+                 money_aliases(d["labour"]), key + "workshop", dealer_id),
+            fact([f"How much deposit does {name} ask for a full-day test ride?"], f"€{d['deposit']}",
+                 money_aliases(d["deposit"]), key + "policy", dealer_id),
+            fact([f"On which days is {name} open?"], d["open_days"], [], key + "policy", dealer_id),
+            fact([f"What loyalty discount does {name} give its club members?"], f"{d['loyalty']} discount",
+                 [d["loyalty"], d["loyalty"].replace("%", " percent")], key + "policy", dealer_id),
+            fact([f"What does a {m['model']} cost at {name}?"], f"€{price}", money_aliases(price),
+                 key + "prices", dealer_id),
+        ]
+    return facts
+
+
+def week2_new_facts():
+    code, (meaning, _) = next(iter(C.NEW_ERROR_CODE.items()))
+    r = C.RECALL
+    return [
+        new_fact([f"What does error code {code} mean?"], meaning, [], "trouble:cargo"),
+        new_fact(["Which part of the Haul C2 is being recalled?"], r["part"], ["kickstand bolt"], "recall"),
+        new_fact(["Which Haul C2 serial numbers are affected by the recall?"], r["serials"],
+                 ["HC2-2405 - HC2-2411"], "recall"),
+        new_fact(["By when should the Haul C2 recall repair be done?"], r["deadline"],
+                 ["30 June 2026", "June 30, 2026"], "recall"),
+    ]
+
+
+def all_facts():
+    return (model_facts() + battery_facts() + error_facts() + policy_facts() + service_facts()
+            + firmware_facts() + faq_facts() + tenant_facts() + week2_new_facts())
+
+
+# ---------------------------------------------------------------- building qa.jsonl
+
+def build_qa(ids_before, ids_after, rng):
+    """ids_before / ids_after map doc keys to ids in the week-1 / week-2 corpus."""
+    items = []
+    for n, f in enumerate(all_facts(), 1):
+        if f["after"] == "same":
+            after = (f["answer"], f["aliases"], f["key"])
+        elif f["after"] is None:
+            after = (None, [], None)
+        else:
+            after = f["after"]
+        answer_after, aliases_after, key_after = after
+        items.append({
+            "id": f"qa-{n:03d}", "question": rng.choice(f["questions"]),
+            "answer": f["answer"], "aliases": f["aliases"],
+            "doc_ids": [ids_before[f["key"]]] if f["key"] else [],
+            "tenant": f["tenant"], "changes_after_update": f["after"] != "same",
+            "answer_after": answer_after, "aliases_after": aliases_after,
+            "doc_ids_after": [ids_after[key_after]] if key_after else [],
+        })
+    return items
+
+
+# ---------------------------------------------------------------- building mixed.jsonl
+
+FRAMEWORK_KEYS = ["knowledge_changes_weekly", "needs_citations", "behaviour_change",
+                  "multistep_live_data", "reliability_over_capability"]
+
+# Which framework questions an item of each kind answers with "yes":
+#   kb_fact      - a stable fact from a document: cite the source.
+#   fresh_fact   - a fact touched by the weekly KB update: it changes, and must be cited.
+#   tenant_fact  - a dealer's private fact: cite it, and never leak another dealer's data.
+#   ticket_reply - a reply in the house style: a behaviour/format change that cites kb ids.
+#   classify     - pick one of six fixed labels: a behaviour the model must learn.
+#   live_task    - several DB look-ups with a computed, exact answer.
+#   kb_live_task - live DB look-ups combined with a cited KB policy value.
+FRAMEWORK_BY_KIND = {
+    "kb_fact": {"needs_citations"},
+    "fresh_fact": {"knowledge_changes_weekly", "needs_citations"},
+    "tenant_fact": {"needs_citations", "reliability_over_capability"},
+    "ticket_reply": {"behaviour_change", "needs_citations"},
+    "classify": {"behaviour_change"},
+    "live_task": {"multistep_live_data", "reliability_over_capability"},
+    "kb_live_task": {"multistep_live_data", "needs_citations", "reliability_over_capability"},
+}
+
+
+def framework(kind):
+    return {k: k in FRAMEWORK_BY_KIND[kind] for k in FRAMEWORK_KEYS}
+
+
+def qa_gold(q):
+    keys = ["answer", "aliases", "doc_ids", "tenant", "changes_after_update",
+            "answer_after", "aliases_after", "doc_ids_after"]
+    return {k: q[k] for k in keys}
+
+
+def mixed_item(kind, question, ref, gold, first_name=None):
+    return {"kind": kind, "question": question, "ref": ref, "first_name": first_name,
+            "framework": framework(kind), "gold": gold}
+
+
+def build_mixed(qa, tasks, heldout, rng):
+    stable = [q for q in qa if q["tenant"] == "public" and not q["changes_after_update"]]
+    fresh = [q for q in qa if q["changes_after_update"]]
+    tenant = [q for q in qa if q["tenant"] != "public"]
+    live = [t for t in tasks if not t["needs_kb"]]
+    kb_live = [t for t in tasks if t["needs_kb"]]
+    items = []
+    for q in rng.sample(stable, 8):
+        items.append(mixed_item("kb_fact", q["question"], q["id"], qa_gold(q)))
+    for q in rng.sample(fresh, 6):
+        items.append(mixed_item("fresh_fact", q["question"], q["id"], qa_gold(q)))
+    for q in rng.sample(tenant, 6):
+        items.append(mixed_item("tenant_fact", q["question"], q["id"], qa_gold(q)))
+    tickets = rng.sample(heldout, 14)
+    for t in tickets[:8]:
+        gold = {"reply": t["reply"], "category": t["category"], "fields": t["fields"], "doc_ids": t["doc_ids"]}
+        items.append(mixed_item("ticket_reply", t["message"], t["id"], gold, t["first_name"]))
+    for t in tickets[8:]:
+        items.append(mixed_item("classify", t["message"], t["id"], {"category": t["category"]}, t["first_name"]))
+    for t in rng.sample(live, 6) + rng.sample(kb_live, 5):
+        kind = "kb_live_task" if t["needs_kb"] else "live_task"
+        gold = {k: t[k] for k in ("answer", "answer_type", "template", "params", "needs_kb")}
+        items.append(mixed_item(kind, t["question"], t["id"], gold))
+    rng.shuffle(items)
+    return [{"id": f"mix-{i:03d}", **item} for i, item in enumerate(items, 1)]

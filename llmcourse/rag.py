@@ -1,0 +1,439 @@
+"""Retrieval-augmented generation: chunking, dense/lexical/hybrid retrieval, tenant filters, grounded answers.
+
+Notebooks 01, 03 (KB search tool) and 04 (fine-tuned model + RAG) all use this module. The pieces:
+
+- chunkers turn a `domain.Doc` into `Chunk`s (fixed windows, markdown sections, sentences, single facts);
+- `DenseIndex` (MiniLM + FAISS), `BM25Index` (bm25s) and `HybridIndex` (reciprocal rank fusion) share one
+  `search(query, k, tenant)` signature and the same tenant rule;
+- `build_kb_index` / `apply_update` build the default index and apply the week-2 update without a rebuild;
+- `rag_prompt`, `parse_citations`, `attribute` and `rag_answerer` turn retrieved chunks into a grounded answer
+  with cited document ids, as an approach for `evaluate.run_eval`.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .models import LLM, embed, generate
+
+
+@dataclass
+class Chunk:
+    id: str  # "<doc id>#<n>"
+    doc_id: str
+    title: str
+    tenant: str
+    text: str
+
+
+# ---------------------------------------------------------------- chunking
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def chunk_fixed(doc, size: int = 80, overlap: int = 0) -> list[Chunk]:
+    """Windows of `size` words, each starting `size - overlap` words after the previous one."""
+    words, step = _words(doc.text), max(1, size - overlap)
+    starts = range(0, max(1, len(words) - overlap), step)
+    return [Chunk(f"{doc.id}#{i}", doc.id, doc.title, doc.tenant, " ".join(words[s:s + size]))
+            for i, s in enumerate(starts)]
+
+
+def split_sections(text: str) -> list[str]:
+    """Markdown sections: a new one starts at every heading line."""
+    sections, current = [], []
+    for line in text.splitlines():
+        if line.startswith("#") and current:
+            sections.append("\n".join(current).strip())
+            current = []
+        current.append(line)
+    sections.append("\n".join(current).strip())
+    return [s for s in sections if s]
+
+
+def chunk_headings(doc, max_words: int = 200) -> list[Chunk]:
+    """One chunk per markdown section, prefixed with the document title (long sections are split)."""
+    chunks = []
+    for section in split_sections(doc.text):
+        words = _words(section)
+        for start in range(0, len(words), max_words):
+            text = f"{doc.title}. " + " ".join(words[start:start + max_words])
+            chunks.append(Chunk(f"{doc.id}#{len(chunks)}", doc.id, doc.title, doc.tenant, text))
+    return chunks
+
+
+def chunk_sentences(doc, per_chunk: int = 3) -> list[Chunk]:
+    """Groups of `per_chunk` sentences (lines and list items count as sentences), title-prefixed."""
+    pieces = [p.strip() for line in doc.text.splitlines() for p in re.split(r"(?<=[.!?])\s+", line) if p.strip()]
+    groups = [pieces[i:i + per_chunk] for i in range(0, len(pieces), per_chunk)]
+    return [Chunk(f"{doc.id}#{i}", doc.id, doc.title, doc.tenant, f"{doc.title}. " + " ".join(g))
+            for i, g in enumerate(groups)]
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def facts(text: str, title: str) -> list[str]:
+    """Single facts of a markdown document, each readable on its own: every sentence and list item, and every
+    table row written out with its column names; each fact is prefixed with the title and its section heading."""
+    out, heading, header = [], "", None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or re.fullmatch(r"\|?[\s:|-]+\|?", line):  # blank line or a table's |---| rule
+            continue
+        if line.startswith("#"):
+            heading, header = line.lstrip("# ").strip(), None
+            continue
+        where = f"{title} - {heading}: " if heading else f"{title}: "
+        if line.startswith("|"):
+            if header is None:
+                header = _cells(line)
+                continue
+            first, *rest = _cells(line)
+            out.append(where + first + ": " + "; ".join(f"{h} {v}" for h, v in zip(header[1:], rest)) + ".")
+            continue
+        header = None
+        line = re.sub(r"^(\d+\.|[-*])\s+", "", line)  # list markers
+        out += [where + s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9€])", line) if s]
+    return out
+
+
+def chunk_facts(doc) -> list[Chunk]:
+    """One chunk per fact (a sentence, a list item or a table row with its column names), title-prefixed."""
+    return [Chunk(f"{doc.id}#{i}", doc.id, doc.title, doc.tenant, f)
+            for i, f in enumerate(facts(doc.text, doc.title))]
+
+
+def chunk_whole(doc) -> list[Chunk]:
+    return [Chunk(f"{doc.id}#0", doc.id, doc.title, doc.tenant, f"{doc.title}. {doc.text}")]
+
+
+CHUNKERS: dict[str, Callable] = {
+    "fixed 80 words": lambda d: chunk_fixed(d, 80, 0),
+    "fixed 80 words, 20 overlap": lambda d: chunk_fixed(d, 80, 20),
+    "markdown headings": chunk_headings,
+    "3 sentences": chunk_sentences,
+    "single facts": chunk_facts,
+    "whole document": chunk_whole,
+}
+
+
+def chunk_all(docs, chunker: Callable = chunk_headings) -> list[Chunk]:
+    return [c for d in docs for c in chunker(d)]
+
+
+# ---------------------------------------------------------------- query embeddings
+
+_QUERY_VECTORS: dict[str, np.ndarray] = {}
+
+
+def embed_queries(texts: list[str]) -> np.ndarray:
+    """Embeddings of query texts, computed once per distinct text (one batch for all new ones) and cached,
+    so evaluating many indexes on the same questions embeds each question only once."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _QUERY_VECTORS]
+    if missing:
+        _QUERY_VECTORS.update(zip(missing, embed(missing)))
+    return np.stack([_QUERY_VECTORS[t] for t in texts])
+
+
+# ---------------------------------------------------------------- indexes
+
+def allowed(chunk: Chunk, tenant: str | None) -> bool:
+    """Public chunks are for everyone; a dealer's chunks only for that dealer."""
+    return chunk.tenant == "public" or (tenant is not None and chunk.tenant == tenant)
+
+
+class DenseIndex:
+    """MiniLM embeddings in a FAISS inner-product index with stable integer ids, so chunks can be
+    added and removed one by one (no full rebuild when the knowledge base changes). The tenant filter
+    runs inside the FAISS search (an id selector), so a dealer's chunks never reach another tenant."""
+
+    def __init__(self, chunks: list[Chunk] = (), chunker: Callable = chunk_headings):
+        import faiss
+
+        self.chunker = chunker  # how documents added later (apply_update) are chunked
+        self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(embed(["dimension probe"]).shape[1]))
+        self.chunks: dict[int, Chunk] = {}
+        self._next = 0
+        self.add(list(chunks))
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def doc_ids(self) -> set[str]:
+        return {c.doc_id for c in self.chunks.values()}
+
+    def add(self, chunks: list[Chunk]) -> None:
+        if not chunks:
+            return
+        ids = np.arange(self._next, self._next + len(chunks), dtype="int64")
+        self._next += len(chunks)
+        self.index.add_with_ids(embed([c.text for c in chunks]), ids)
+        self.chunks.update(zip(ids.tolist(), chunks))
+
+    def remove_doc(self, doc_id: str) -> int:
+        """Drop every chunk of one document; returns how many were removed."""
+        ids = [i for i, c in self.chunks.items() if c.doc_id == doc_id]
+        self.index.remove_ids(np.array(ids, dtype="int64"))
+        for i in ids:
+            del self.chunks[i]
+        return len(ids)
+
+    def search(self, query: str, k: int = 5, tenant: str | None = None, vector=None) -> list[tuple[Chunk, float]]:
+        """The k best chunks the tenant may see, with their cosine similarity, best first."""
+        import faiss
+
+        ok = np.array([i for i, c in self.chunks.items() if allowed(c, tenant)], dtype="int64")
+        if len(ok) == 0:
+            return []
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ok))  # filter inside the search
+        qv = embed_queries([query]) if vector is None else np.asarray(vector, dtype="float32").reshape(1, -1)
+        scores, ids = self.index.search(qv, min(k, len(ok)), params=params)
+        return [(self.chunks[int(i)], float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+
+
+class BM25Index:
+    """Lexical retrieval with BM25 (the bm25s library), with the same tenant filter."""
+
+    def __init__(self, chunks: list[Chunk]):
+        import bm25s
+
+        self.chunks = list(chunks)
+        self.retriever = bm25s.BM25()
+        self.retriever.index(bm25s.tokenize([c.text for c in self.chunks], stopwords="en", show_progress=False),
+                             show_progress=False)
+
+    def search(self, query: str, k: int = 5, tenant: str | None = None) -> list[tuple[Chunk, float]]:
+        import bm25s
+
+        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+        docs, scores = self.retriever.retrieve(tokens, k=len(self.chunks), show_progress=False)
+        hits = [(self.chunks[int(i)], float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
+        return [h for h in hits if allowed(h[0], tenant)][:k]
+
+
+class HybridIndex:
+    """Reciprocal rank fusion of dense and BM25 rankings: score = sum of 1 / (k0 + rank)."""
+
+    def __init__(self, dense: DenseIndex, bm25: BM25Index, k0: int = 60):
+        self.dense, self.bm25, self.k0 = dense, bm25, k0
+
+    def search(self, query: str, k: int = 5, tenant: str | None = None) -> list[tuple[Chunk, float]]:
+        fused: dict[str, list] = {}
+        for ranking in (self.dense.search(query, 50, tenant), self.bm25.search(query, 50, tenant)):
+            for rank, (chunk, _) in enumerate(ranking):
+                entry = fused.setdefault(chunk.id, [chunk, 0.0])
+                entry[1] += 1.0 / (self.k0 + rank + 1)
+        return [tuple(e) for e in sorted(fused.values(), key=lambda e: -e[1])[:k]]
+
+
+def build_kb_index(docs=None, chunker: Callable = chunk_headings) -> DenseIndex:
+    """The default knowledge-base index: every week-1 doc (public and dealers') chunked and embedded."""
+    if docs is None:
+        from .domain import load_kb
+
+        docs = load_kb()
+    return DenseIndex(chunk_all(docs, chunker), chunker=chunker)
+
+
+def apply_update(index: DenseIndex, update_docs) -> dict:
+    """Apply update docs in place (meta 'action': add, replace or remove; 'target' for the last two):
+    only the chunks of the documents concerned are removed or embedded. Returns counts and seconds."""
+    t0, counts = time.perf_counter(), {"docs_added": 0, "docs_replaced": 0, "docs_removed": 0,
+                                       "chunks_added": 0, "chunks_removed": 0}
+    for doc in update_docs:
+        action = doc.meta.get("action", "add")
+        if action in ("replace", "remove"):
+            counts["chunks_removed"] += index.remove_doc(doc.meta["target"])
+        if action in ("add", "replace"):
+            new = index.chunker(doc)
+            index.add(new)
+            counts["chunks_added"] += len(new)
+        counts[f"docs_{action}d" if action != "add" else "docs_added"] += 1
+    return {**counts, "seconds": time.perf_counter() - t0, "chunks_now": len(index)}
+
+
+# ---------------------------------------------------------------- retrieval metrics
+
+def doc_ranking(hits) -> list[str]:
+    """Document ids in rank order, each once (several chunks may come from one document)."""
+    seen = []
+    for chunk, _ in hits:
+        if chunk.doc_id not in seen:
+            seen.append(chunk.doc_id)
+    return seen
+
+
+def recall_at_k(ranked_doc_ids: list[str], gold_ids: list[str], k: int) -> float:
+    """1.0 when any gold document is among the first k, else 0.0."""
+    return float(bool(set(ranked_doc_ids[:k]) & set(gold_ids)))
+
+
+def reciprocal_rank(ranked_doc_ids: list[str], gold_ids: list[str]) -> float:
+    return next((1.0 / (i + 1) for i, d in enumerate(ranked_doc_ids) if d in gold_ids), 0.0)
+
+
+def retrieval_table(index, items: list[dict], depth: int = 60) -> list[dict]:
+    """Per item: the ranked document ids (searched as the item's own tenant) and its gold ids."""
+    return [{"id": it.get("id"), "ranked": doc_ranking(index.search(it["question"], depth, it.get("tenant"))),
+             "gold": it["doc_ids"]} for it in items]
+
+
+def retrieval_scores(index, items: list[dict], ks=(1, 3, 5, 10)) -> dict:
+    """Mean recall@k and MRR of an index over qa items that have a gold document."""
+    rows = [r for r in retrieval_table(index, items) if r["gold"]]
+    out = {f"recall@{k}": float(np.mean([recall_at_k(r["ranked"], r["gold"], k) for r in rows])) for k in ks}
+    out["MRR"] = float(np.mean([reciprocal_rank(r["ranked"], r["gold"]) for r in rows]))
+    return out
+
+
+def tenant_leaks(index, items: list[dict], tenants: list[str], k: int = 10) -> int:
+    """Chunks of another dealer returned when every item is asked as every tenant (must be 0)."""
+    return sum(not allowed(chunk, tenant) for it in items for tenant in tenants
+               for chunk, _ in index.search(it["question"], k, tenant))
+
+
+# ---------------------------------------------------------------- grounded answers
+
+RAG_SYSTEM = ("You answer questions about Voltbird e-bikes using only the numbered sources. "
+              "Answer in one short sentence and end with the source number in brackets, like [1].")
+
+
+def format_sources(chunks: list[Chunk]) -> str:
+    return "\n\n".join(f"[{i + 1}] {c.text}" for i, c in enumerate(chunks))
+
+
+def rag_prompt(llm: LLM, question: str, chunks: list[Chunk], system: str = RAG_SYSTEM) -> str:
+    """The chat prompt: numbered sources, then the question (the system message says how to answer)."""
+    user = f"Sources:\n{format_sources(chunks)}\n\nQuestion: {question}"
+    return llm.chat_prompt(user, system=system)
+
+
+def parse_citations(answer: str, chunks: list[Chunk]) -> list[str]:
+    """Doc ids of the sources the answer cites as [n] or [n, m] (numbers outside the list are ignored)."""
+    nums = {int(n) for group in re.findall(r"\[([\d,\s]+)\]", answer) for n in re.findall(r"\d+", group)}
+    return sorted({chunks[n - 1].doc_id for n in nums if 1 <= n <= len(chunks)})
+
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:-\d+)?")
+_STOP = set("a an the of to in on for is are be by and or with at from it its as this that your you what how "
+            "does do which when much many long".split())
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words and numbers that carry meaning (no stop words), for answer-source overlap."""
+    return {w for w in _TOKEN.findall(text.lower()) if w not in _STOP}
+
+
+def attribute(answer: str, chunks: list[Chunk]) -> list[str]:
+    """Attribution after generation: the doc id of the retrieved chunk that shares the most content words
+    with the answer (numbers count double: they are the facts); ties go to the better-ranked chunk."""
+    words = content_words(answer)
+    if not chunks or not words:
+        return []
+    scores = [sum(2 if w[0].isdigit() else 1 for w in words & content_words(c.text)) for c in chunks]
+    return [chunks[int(np.argmax(scores))].doc_id] if max(scores) > 0 else []
+
+
+def rag_answerer(llm: LLM, index, k: int = 1, max_new_tokens: int = 40, model=None, context=None,
+                 system: str = RAG_SYSTEM, prompt: Callable | None = None):
+    """A RAG approach for run_eval: retrieve k chunks (as the item's tenant), prompt, generate, cite.
+    `context(item) -> chunks` overrides retrieval (oracle or wrong context); `prompt(llm, question, chunks)`
+    overrides the prompt format. Citations are the model's own [n] markers when it writes any, else
+    attribution after generation (`cited_by_model` says which)."""
+    make_prompt = prompt or (lambda l, q, ch: rag_prompt(l, q, ch, system))
+
+    def approach(items: list[dict]) -> list[dict]:
+        t0 = time.perf_counter()
+        chunk_lists = [context(it) if context else [c for c, _ in index.search(it["question"], k, it.get("tenant"))]
+                       for it in items]
+        t_retrieve = (time.perf_counter() - t0) / len(items)
+        prompts = [make_prompt(llm, it["question"], ch) for it, ch in zip(items, chunk_lists)]
+        outs = generate(llm, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), model=model)
+        return [{"answer": o["text"], "citations": parse_citations(o["text"], ch) or attribute(o["text"], ch),
+                 "cited_by_model": bool(parse_citations(o["text"], ch)), "retrieved": [c.doc_id for c in ch],
+                 "prompt_tokens": o["prompt_tokens"], "output_tokens": o["output_tokens"], "llm_calls": 1,
+                 "retrieve_seconds": t_retrieve} for o, ch in zip(outs, chunk_lists)]
+    return approach
+
+
+# ---------------------------------------------------------------- vector search at scale
+
+def synthetic_vectors(n: int, dim: int = 384, clusters: int = 200, seed: int = 0) -> np.ndarray:
+    """Unit vectors drawn around random cluster centres (real embeddings are clustered too, which is
+    what approximate indexes exploit; uniform random vectors in 384 dimensions have no structure)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, dim), dtype=np.float32)
+    x = centres[rng.integers(0, clusters, n)] + 0.6 * rng.standard_normal((n, dim), dtype=np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def numpy_search(x: np.ndarray, q: np.ndarray, k: int = 10) -> np.ndarray:
+    """Exact top-k by brute force in NumPy: one matrix-vector product per query and a partial sort."""
+    scores = x @ q
+    top = np.argpartition(-scores, k)[:k]
+    return top[np.argsort(-scores[top])]
+
+
+def make_faiss_index(kind: str, x: np.ndarray):
+    """A FAISS inner-product index over x: 'Flat' (exact), 'IVF' (k-means cells, probe a few) or 'HNSW'
+    (a navigable graph). Parameters are sized to the data, as one would for a first deployment."""
+    import faiss
+
+    n, dim = x.shape
+    if kind == "Flat":
+        index = faiss.IndexFlatIP(dim)
+    elif kind == "IVF":
+        nlist = int(4 * np.sqrt(n))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        sample = x[np.random.default_rng(0).choice(n, min(n, 30 * nlist), replace=False)]
+        index.train(sample)
+        index.nprobe = max(1, nlist // 16)
+    elif kind == "HNSW":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction, index.hnsw.efSearch = 40, 64
+    else:
+        raise ValueError(kind)
+    index.add(x)
+    return index
+
+
+def index_bytes(index) -> int:
+    """Memory an index needs, measured as the size of its serialized form."""
+    import faiss
+
+    return int(faiss.serialize_index(index).size)
+
+
+def _per_query_ms(search, queries: np.ndarray) -> tuple[float, list]:
+    t0 = time.perf_counter()
+    found = [search(q) for q in queries]
+    return 1000 * (time.perf_counter() - t0) / len(queries), found
+
+
+def faiss_benchmark(n: int, dim: int = 384, n_queries: int = 100, k: int = 10, seed: int = 0,
+                    kinds=("Flat", "IVF", "HNSW")) -> list[dict]:
+    """NumPy brute force vs FAISS indexes on n synthetic vectors: build seconds, memory (MB), latency of
+    one query at a time (ms) and recall@k against the exact answer."""
+    x = synthetic_vectors(n + n_queries, dim, seed=seed)
+    x, queries = x[:n], x[n:]
+    np_ms, exact = _per_query_ms(lambda q: numpy_search(x, q, k), queries)
+    rows = [{"n": n, "method": "NumPy brute force", "build_s": 0.0, "memory_mb": x.nbytes / 1e6,
+             "query_ms": np_ms, "recall@10": 1.0}]
+    for kind in kinds:
+        t0 = time.perf_counter()
+        index = make_faiss_index(kind, x)
+        build = time.perf_counter() - t0
+        ms, found = _per_query_ms(lambda q: index.search(q.reshape(1, -1), k)[1][0], queries)
+        recall = np.mean([len(set(f.tolist()) & set(e.tolist())) / k for f, e in zip(found, exact)])
+        rows.append({"n": n, "method": f"FAISS {kind}", "build_s": build, "memory_mb": index_bytes(index) / 1e6,
+                     "query_ms": ms, "recall@10": float(recall)})
+    for row in rows:
+        row["speedup_vs_numpy"] = np_ms / row["query_ms"]
+    return rows
