@@ -64,6 +64,7 @@ def citation_correct(cited: list[str], gold_ids: list[str]) -> bool:
 class EvalResult:
     name: str
     rows: pd.DataFrame
+    outputs: list = None  # the approach's raw output dicts (e.g. an agent's trace), in item order
 
     def summary(self) -> dict:
         numeric = self.rows.select_dtypes(include=["number", "bool"]).astype(float)
@@ -95,11 +96,12 @@ def score_item(item: dict, out: dict) -> dict:
 def run_eval(approach, items: list[dict], name: str = "approach", batch_size: int = 8,
              progress: bool = True) -> EvalResult:
     """Run `approach` over `items` in batches, score every item, record latency and tokens."""
-    rows = []
+    rows, raw = [], []
     for start in tqdm(range(0, len(items), batch_size), desc=name, disable=not progress, leave=False):
         batch = items[start:start + batch_size]
         t0 = time.perf_counter()
         outs = approach(batch)
+        raw += outs
         per_item = (time.perf_counter() - t0) / len(batch)
         for item, out in zip(batch, outs):
             row = {"id": item.get("id"), "answer": out.get("answer", ""), "seconds": out.get("seconds", per_item)}
@@ -108,7 +110,7 @@ def run_eval(approach, items: list[dict], name: str = "approach", batch_size: in
                     row[key] = out[key]
             row.update(score_item(item, out))
             rows.append(row)
-    return EvalResult(name, pd.DataFrame(rows))
+    return EvalResult(name, pd.DataFrame(rows), raw)
 
 
 def compare(results: list[EvalResult], columns: list[str] | None = None) -> pd.DataFrame:

@@ -341,12 +341,90 @@ def attribute(answer: str, chunks: list[Chunk]) -> list[str]:
     return [chunks[int(np.argmax(scores))].doc_id] if max(scores) > 0 else []
 
 
+SHORT_SYSTEM = "Answer the question with the exact words from the sources. Be brief."
+
+# Two worked examples (about an invented shop, not Voltbird) that show the answer format: a copied value, no sentence.
+EXAMPLES = [("[1] Trailfox X9 manual - Specifications: Weight: Value 19.8 kg.\n"
+             "[2] Trailfox X9 manual - Specifications: List price: Value €1890.", "How heavy is the Trailfox X9?",
+             "19.8 kg"),
+            ("[1] Cityline help desk - Hours: The help desk answers calls Monday to Thursday, from 9:00 to 17:00.\n"
+             "[2] Cityline help desk - Contact: Write to the help desk if your question is not urgent.",
+             "On which days does the help desk answer calls?", "Monday to Thursday")]
+
+
+def short_answer_prompt(llm: LLM, question: str, chunks: list[Chunk], system: str = SHORT_SYSTEM,
+                        examples=EXAMPLES) -> str:
+    """A few-shot prompt for small models: two worked examples, then the numbered sources and the question."""
+    messages = []
+    for sources, q, a in examples:
+        messages += [{"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {q}"},
+                     {"role": "assistant", "content": a}]
+    messages.append({"role": "user", "content": f"Sources:\n{format_sources(chunks)}\n\nQuestion: {question}"})
+    return llm.chat_prompt(messages, system=system)
+
+
+def _span_body(chunk: Chunk) -> str:
+    """The part of a chunk an answer may copy: its text without the 'title - heading:' prefix of a fact."""
+    prefix = f"{chunk.title} - " if chunk.text.startswith(f"{chunk.title} - ") else f"{chunk.title}"
+    body = chunk.text[len(prefix):] if chunk.text.startswith(prefix) else chunk.text
+    return body.split(": ", 1)[1] if prefix.endswith(" - ") and ": " in body else body.lstrip(":. ")
+
+
+class CopySpan:
+    """Constrained decoding (a transformers logits processor): every answer token must continue a contiguous
+    span of one of the row's sources, and the answer may stop after any token. The model still chooses which
+    span and where to stop; it just cannot write a number or a word that is not in the sources."""
+
+    def __init__(self, sources: list[list[list[int]]], prompt_len: int, stop_ids: list[int]):
+        self.sources, self.prompt_len, self.stop_ids = sources, prompt_len, stop_ids
+
+    def allowed(self, row: int, generated: list[int]) -> set[int]:
+        spans, n = self.sources[row], len(generated)
+        if n == 0:
+            return {t for s in spans for t in s}
+        nxt = {s[p] for s in spans for p in range(n, len(s)) if s[p - n:p] == generated}
+        return nxt | set(self.stop_ids)
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        mask = torch.full_like(scores, float("-inf"))
+        for row, ids in enumerate(input_ids.tolist()):
+            mask[row, sorted(self.allowed(row, ids[self.prompt_len:]))] = 0.0
+        return scores + mask
+
+
+def generate_copy(llm: LLM, prompts: list[str], chunk_lists: list[list[Chunk]], max_new_tokens: int = 24,
+                  model=None) -> list[dict]:
+    """Greedy generation in one batch where each answer can only copy a span of its own sources."""
+    import torch
+    from transformers import LogitsProcessorList
+
+    tok, model = llm.tokenizer, model or llm.model
+    enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(llm.device)
+    sources = [[tok(" " + _span_body(c), add_special_tokens=False)["input_ids"] for c in ch] for ch in chunk_lists]
+    proc = CopySpan(sources, enc["input_ids"].shape[1], [tok.eos_token_id])
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id,
+                             logits_processor=LogitsProcessorList([proc]))
+    seconds = (time.perf_counter() - t0) / len(prompts)
+    results = []
+    for row, mask in zip(out[:, enc["input_ids"].shape[1]:], enc["attention_mask"]):
+        ids = [i for i in row.tolist() if i != tok.pad_token_id]
+        results.append({"text": tok.decode(ids, skip_special_tokens=True).strip(), "prompt_tokens": int(mask.sum()),
+                        "output_tokens": len(ids), "seconds": seconds})
+    return results
+
+
 def rag_answerer(llm: LLM, index, k: int = 1, max_new_tokens: int = 40, model=None, context=None,
-                 system: str = RAG_SYSTEM, prompt: Callable | None = None):
+                 system: str = RAG_SYSTEM, prompt: Callable | None = None, copy_only: bool = False):
     """A RAG approach for run_eval: retrieve k chunks (as the item's tenant), prompt, generate, cite.
+
     `context(item) -> chunks` overrides retrieval (oracle or wrong context); `prompt(llm, question, chunks)`
-    overrides the prompt format. Citations are the model's own [n] markers when it writes any, else
-    attribution after generation (`cited_by_model` says which)."""
+    overrides the prompt format (default: `rag_prompt` with `system`); `copy_only` constrains the answer to a
+    span of the sources (`generate_copy`). Citations are the model's own [n] markers when it writes any, else
+    attribution after generation (`cited_by_model` says which). Every output is also kept in `approach.log`."""
     make_prompt = prompt or (lambda l, q, ch: rag_prompt(l, q, ch, system))
 
     def approach(items: list[dict]) -> list[dict]:
@@ -355,11 +433,20 @@ def rag_answerer(llm: LLM, index, k: int = 1, max_new_tokens: int = 40, model=No
                        for it in items]
         t_retrieve = (time.perf_counter() - t0) / len(items)
         prompts = [make_prompt(llm, it["question"], ch) for it, ch in zip(items, chunk_lists)]
-        outs = generate(llm, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), model=model)
-        return [{"answer": o["text"], "citations": parse_citations(o["text"], ch) or attribute(o["text"], ch),
+        if copy_only:
+            outs = generate_copy(llm, prompts, chunk_lists, max_new_tokens, model)
+        else:
+            outs = generate(llm, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), model=model)
+        rows = [{"id": it.get("id"), "answer": o["text"],
+                 "citations": parse_citations(o["text"], ch) or attribute(o["text"], ch),
                  "cited_by_model": bool(parse_citations(o["text"], ch)), "retrieved": [c.doc_id for c in ch],
-                 "prompt_tokens": o["prompt_tokens"], "output_tokens": o["output_tokens"], "llm_calls": 1,
-                 "retrieve_seconds": t_retrieve} for o, ch in zip(outs, chunk_lists)]
+                 "context": [c.text for c in ch], "prompt_tokens": o["prompt_tokens"],
+                 "output_tokens": o["output_tokens"], "llm_calls": 1, "retrieve_seconds": t_retrieve,
+                 "generate_seconds": o["seconds"]} for it, o, ch in zip(items, outs, chunk_lists)]
+        approach.log.extend(rows)
+        return rows
+
+    approach.log = []
     return approach
 
 

@@ -96,3 +96,11 @@ def test_colab_requirements_match_the_pins():
     colab = [l for l in (ROOT / "requirements-colab.txt").read_text().splitlines() if "==" in l]
     assert colab and all(pins[l.split("==")[0]] == l for l in colab)
     assert "torch" not in {l.split("==")[0] for l in colab}
+
+
+def test_readme_map_is_generated_from_the_results_files():
+    from llmcourse.readme import END, START, notebook_map
+
+    text = (ROOT / "README.md").read_text()
+    block = text.split(START)[1].split(END)[0].strip()
+    assert block == notebook_map(), "README map is stale: run `python -m llmcourse readme`"

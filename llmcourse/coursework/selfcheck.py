@@ -80,6 +80,7 @@ class Report:
     status: dict  # exercise id -> passed | failed | not attempted
     detail: dict  # exercise id -> hint / first error line
     skipped: list  # (cell index, reason)
+    ran: int = 0
 
     @property
     def ok(self) -> bool:
@@ -87,12 +88,13 @@ class Report:
 
     def table(self) -> str:
         mark = {"passed": "PASS", "failed": "FAIL", "not attempted": "TODO"}
-        lines = [f"{Path(self.notebook).name}", f"  {'exercise':<9}{'status':<16}detail"]
+        lines = [f"{Path(self.notebook).name}: ran {self.ran} code cells (those the exercises need)",
+                 f"  {'exercise':<9}{'status':<21}detail"]
         for ex_id, status in self.status.items():
             title = EXERCISES[ex_id].title if ex_id in EXERCISES else ""
-            lines.append(f"  {ex_id:<9}{mark[status] + ' ' + status:<16}{title}")
+            lines.append(f"  {ex_id:<9}{mark[status] + ' ' + status:<21}{title}")
             if self.detail.get(ex_id):
-                lines.append(f"  {'':<25}{self.detail[ex_id]}")
+                lines.append(f"  {'':<30}{self.detail[ex_id]}")
         for index, reason in self.skipped:
             lines.append(f"  skipped cell {index}: {reason}")
         return "\n".join(lines)
@@ -149,4 +151,4 @@ def run(path: str | Path, full: bool = False, timeout: int = 1200, progress: boo
                         broken |= next((c.defines for c in cells if c.exercise == cell.checks), set())
                 elif _error(outputs) and not cell.exercise:
                     skipped.append((cell.index, "raised {}: {}".format(*_error(outputs))))
-    return Report(str(path), status, detail, skipped)
+    return Report(str(path), status, detail, skipped, ran=len(todo) - len(skipped))

@@ -1,0 +1,103 @@
+"""smolagents glue: the course's tools as smolagents tools, and the local model as a smolagents Model.
+
+Kept in one module so that an API change in smolagents (a fast-moving library) is one fix here.
+Two modes for the model:
+- "native": smolagents' own long prompt and JSON tool-call format, as any chat model would get it;
+- "course": the same short trace format the tool-calling LoRA was trained on (notebook 03), with the model's
+  Python-style call converted into a smolagents tool call.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+
+from smolagents import Tool, ToolCallingAgent
+from smolagents.models import ChatMessage, ChatMessageToolCall, ChatMessageToolCallFunction, MessageRole, Model
+
+from .agents import CallError, Step, parse_call, trace_messages, validate
+from .models import LLM, generate
+
+_TYPES = {str: "string", int: "integer", float: "number"}
+
+
+def as_tool(name: str, fn) -> Tool:
+    """Wrap a ToolBox method as a smolagents Tool; it returns JSON text, the same as the course loop sees."""
+    sig = inspect.signature(fn)
+    inputs = {p: {"type": _TYPES.get(a.annotation if not isinstance(a.annotation, str) else eval(a.annotation), "string"),
+                  "description": p.replace("_", " ")} for p, a in sig.parameters.items()}
+
+    class Wrapped(Tool):
+        skip_forward_signature_validation = True
+
+        def forward(self, **kwargs):
+            return json.dumps(fn(**kwargs), default=str, ensure_ascii=False)
+
+    Wrapped.name, Wrapped.description = name, (inspect.getdoc(fn) or name).splitlines()[0]
+    Wrapped.inputs, Wrapped.output_type = inputs, "string"
+    return Wrapped()
+
+
+def _text(message) -> str:
+    content = message["content"] if isinstance(message, dict) else message.content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content)
+    return content or ""
+
+
+def _role(message) -> str:
+    role = message["role"] if isinstance(message, dict) else message.role
+    return getattr(role, "value", role)
+
+
+class CourseModel(Model):
+    """The local LLM (base or with a LoRA) behind smolagents' Model interface."""
+
+    def __init__(self, llm: LLM, model=None, mode: str = "native", system: str = "", max_new_tokens: int = 64):
+        super().__init__(model_id=f"local:{llm.name}")
+        self.llm, self.model, self.mode, self.system, self.max_new_tokens = llm, model, mode, system, max_new_tokens
+        self.calls = []  # (prompt_tokens, output_tokens) per generation
+
+    def _course_prompt(self, messages) -> str:
+        question, steps = "", []
+        for m in messages:
+            role, text = _role(m), _text(m)
+            if role == "user" and text.startswith("New task:"):
+                question = text.split("\n", 1)[1].strip()
+            elif role == "tool-call":
+                call = ast.literal_eval(text.split("\n", 1)[1])[0]["function"]
+                args = ", ".join(f"{k}={v!r}" for k, v in call["arguments"].items())
+                steps.append(Step(output=f"{call['name']}({args})".replace("'", '"')))
+            elif role == "tool-response" and steps:
+                steps[-1].observation = text.split("\n", 1)[-1].strip()
+        return self.llm.tokenizer.apply_chat_template(trace_messages(question, steps, self.system), tokenize=False,
+                                                      add_generation_prompt=True)
+
+    def _native_prompt(self, messages) -> str:
+        roles = {"tool-call": "assistant", "tool-response": "user"}
+        chat = [{"role": roles.get(_role(m), _role(m)), "content": _text(m)} for m in messages]
+        return self.llm.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+
+    def generate(self, messages, stop_sequences=None, response_format=None, tools_to_call_from=None, **kwargs):
+        prompt = self._course_prompt(messages) if self.mode == "course" else self._native_prompt(messages)
+        out = generate(self.llm, [prompt], max_new_tokens=self.max_new_tokens, model=self.model)[0]
+        self.calls.append((out["prompt_tokens"], out["output_tokens"]))
+        if self.mode != "course":
+            return ChatMessage(role=MessageRole.ASSISTANT, content=out["text"])  # smolagents parses the JSON
+        tools = {t.name: t for t in tools_to_call_from or []}
+        try:
+            call = parse_call(out["text"])
+            params = list(tools[call.name].inputs) if call.name in tools else []
+            args = {**dict(zip(params, call.args)), **call.kwargs}
+        except (CallError, KeyError):
+            return ChatMessage(role=MessageRole.ASSISTANT, content=out["text"])
+        fn = ChatMessageToolCallFunction(name=call.name, arguments=args)
+        return ChatMessage(role=MessageRole.ASSISTANT, content="",
+                           tool_calls=[ChatMessageToolCall(id=f"call_{len(self.calls)}", type="function", function=fn)])
+
+
+def smol_agent(llm: LLM, tools: dict, model=None, mode: str = "native", system: str = "", max_steps: int = 4):
+    """A smolagents ToolCallingAgent over the course tools and the local model."""
+    wrapped = [as_tool(name, fn) for name, fn in tools.items()]
+    engine = CourseModel(llm, model=model, mode=mode, system=system)
+    return ToolCallingAgent(tools=wrapped, model=engine, max_steps=max_steps, verbosity_level=0), engine
