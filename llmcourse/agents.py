@@ -58,7 +58,7 @@ class ToolBox:
 
     def find_customer(self, first_name: str, last_name: str) -> dict:
         """Look up a customer by first and last name; returns their id and city."""
-        row = self.conn.execute("SELECT id, first_name, last_name, city FROM customers WHERE lower(first_name)=? "
+        row = self.conn.execute("SELECT id, city FROM customers WHERE lower(first_name)=? "
                                 "AND lower(last_name)=?", (first_name.lower(), last_name.lower())).fetchone()
         if row is None:
             raise ToolError(f"no customer named {first_name} {last_name}")
@@ -66,18 +66,19 @@ class ToolBox:
 
     def list_orders(self, customer_id: int) -> dict:
         """A customer's orders, newest first, with their count."""
-        rows = self.conn.execute("SELECT id, order_date, status FROM orders WHERE customer_id=? "
+        rows = self.conn.execute("SELECT id, order_date FROM orders WHERE customer_id=? "
                                  "ORDER BY order_date DESC, id DESC", (int(customer_id),)).fetchall()
         return {"count": len(rows), "orders": [dict(r) for r in rows[:5]]}
 
     def get_order(self, order_id: str) -> dict:
-        """One order: date, status, channel, customer country and its items (model, qty, unit price)."""
-        row = self.conn.execute("SELECT o.id, o.order_date, o.status, o.channel, c.country FROM orders o "
+        """One order: its date, the customer's country and its items (model, qty, unit price, line total)."""
+        row = self.conn.execute("SELECT o.order_date, c.country FROM orders o "
                                 "JOIN customers c ON c.id=o.customer_id WHERE o.id=?", (self._order(order_id),)).fetchone()
         if row is None:
             raise ToolError(f"no order {order_id}")
-        items = self.conn.execute("SELECT p.model, i.qty, i.unit_price_eur FROM order_items i JOIN products p "
-                                  "ON p.sku=i.sku WHERE i.order_id=?", (order_id,)).fetchall()
+        items = self.conn.execute("SELECT p.model, i.qty, i.unit_price_eur, ROUND(i.qty * i.unit_price_eur, 2) AS "
+                                  "line_total_eur FROM order_items i JOIN products p ON p.sku=i.sku WHERE i.order_id=?",
+                                  (order_id,)).fetchall()
         return {**dict(row), "items": [dict(i) for i in items]}
 
     def get_shipment(self, order_id: str) -> dict:
@@ -305,12 +306,12 @@ def run_agents(policy, questions: list[str], tools: dict, max_steps: int = 6) ->
             trace.prompt_tokens += p
             trace.output_tokens += o
             step, answer = execute(text, tools)
-            repeated = step.call is not None and any(s.call == step.call for s in trace.steps)
+            repeated = any(s.output.strip() == step.output.strip() for s in trace.steps)
             trace.steps.append(step)
             if answer is not None:
                 trace.answer, trace.stopped = answer, "answered"
             elif repeated:
-                trace.stopped = "repeated_call"  # a loop guard: the same call twice gives nothing new
+                trace.stopped = "repeated_call"  # a loop guard: the same output twice gives nothing new
     for trace in traces:
         trace.stopped = trace.stopped or "max_steps"
     return traces
@@ -379,7 +380,7 @@ def expert_trace(template: str, params: dict, tools: dict, question: str) -> Tra
     if template in ("order_total", "order_total_with_shipping", "warranty_left_days"):
         order = call(f"get_order({_q(p['order_id'])})")
         if template == "order_total":
-            total = call("calculator(" + _q(" + ".join(f"{i['qty']} * {i['unit_price_eur']}" for i in order["items"])) + ")")
+            total = call("calculator(" + _q(" + ".join(str(i["line_total_eur"]) for i in order["items"])) + ")")
             call(f"final_answer({_q(f'{total:.2f}')})")
         elif template == "warranty_left_days":
             kb = call('search_kb("drive unit warranty months")')
@@ -391,7 +392,7 @@ def expert_trace(template: str, params: dict, tools: dict, question: str) -> Tra
             kb = call(f"search_kb({_q('shipping cost per bike ' + order['country'])})")
             cost = _shipping_cost(kb, order["country"])
             bikes = sum(i["qty"] for i in order["items"] if i["unit_price_eur"] >= 300)
-            parts = " + ".join(f"{i['qty']} * {i['unit_price_eur']}" for i in order["items"])
+            parts = " + ".join(str(i["line_total_eur"]) for i in order["items"])
             total = call(f"calculator({_q(f'{parts} + {bikes} * {cost}' if bikes else f'{parts} + 6.9')})")
             call(f"final_answer({_q(f'{total:.2f}')})")
     elif template in ("days_until_eta", "order_in_return_window"):
@@ -442,6 +443,47 @@ def _shipping_cost(kb: list, country: str) -> float:
     raise ValueError(f"no shipping cost for {country} in the retrieved text")
 
 
+# More ways to ask each kind of task, used only for training. A real team would collect varied phrasings
+# from logs; none of these is a held-out eval phrasing (a test checks), so held-out wording stays unseen.
+EXTRA_PHRASINGS = {
+    "order_total": ["Order {order_id}: what do all its items add up to?", "Tell me the sum of order {order_id} in EUR.",
+                    "What's the order value of {order_id}?", "Total price of everything in order {order_id}?"],
+    "days_until_eta": ["How many days from today until order {order_id} arrives?", "Order {order_id}: days left until its ETA?",
+                       "When is {order_id} due, in days from today?", "How long until the delivery of {order_id} (days)?"],
+    "stock_total": ["How many {model} bikes are in stock in total?", "Sum of {model} units over all warehouses?",
+                    "Total {model} inventory, all warehouses together?", "How many {model} can we ship from stock overall?"],
+    "latest_order_status": ["What's the status of the newest order from {first_name} {last_name}?",
+                            "{first_name} {last_name}: where is their last order now?",
+                            "Shipment status of the most recent order by {first_name} {last_name}?",
+                            "Has the latest order of {first_name} {last_name} shipped? Give its status."],
+    "count_orders_customer": ["How many orders do we have from {first_name} {last_name}?",
+                              "Number of orders placed by {first_name} {last_name}?",
+                              "{first_name} {last_name} has ordered how many times?",
+                              "How many orders are on file for customer {first_name} {last_name}?"],
+    "most_stocked_warehouse": ["Where is most of our {model} stock?", "Which warehouse has the highest {model} stock?",
+                               "{model}: which warehouse has the most units on hand?",
+                               "Which site holds the biggest quantity of {model}?"],
+    "booking_next_date": ["Next service date for {first_name} {last_name}?", "When is {first_name} {last_name} booked in next?",
+                          "What day is the upcoming workshop booking of {first_name} {last_name}?",
+                          "When does {first_name} {last_name} bring the bike in for service next?"],
+    "order_in_return_window": ["Is {order_id} still returnable today?", "Can the customer send back order {order_id} now?",
+                               "Order {order_id}: are we still within the return window?",
+                               "Would a return of order {order_id} today be accepted?"],
+    "warranty_left_days": ["Days of motor warranty left on order {order_id}?", "How long is the drive unit of order {order_id} still covered, in days?",
+                           "Order {order_id}: remaining drive unit warranty in days?",
+                           "How many days until the motor warranty of {order_id} runs out?"],
+    "order_total_with_shipping": ["Order {order_id} plus shipping: what's the total?", "Total for {order_id} with delivery cost included?",
+                                  "What does order {order_id} cost once shipping is added?",
+                                  "Including the shipping fee, how much is order {order_id}?"],
+}
+
+
+def train_phrasings(template: str) -> list[str]:
+    from .domain.tasks import PHRASINGS_TRAIN
+
+    return PHRASINGS_TRAIN[template] + EXTRA_PHRASINGS[template]
+
+
 def training_traces(tools: dict, conn, per_template: int = 12, seed: int = 0, exclude: set = frozenset(),
                     templates: list[str] | None = None) -> list[Trace]:
     """Expert traces for tasks built from training phrasings and entities outside `exclude` (the eval set's)."""
@@ -453,7 +495,7 @@ def training_traces(tools: dict, conn, per_template: int = 12, seed: int = 0, ex
     for template in templates or list(T.TEMPLATES):
         options = [p for p in T.candidates(template, conn) if T.entity_of(p) not in exclude]
         for params in rng.sample(options, min(per_template, len(options))):
-            question = rng.choice(T.PHRASINGS_TRAIN[template]).format(**params)
+            question = rng.choice(train_phrasings(template)).format(**params)
             trace = expert_trace(template, params, tools, question)
             if trace.answer == T.compute_gold({"template": template, "params": params}, conn):
                 traces.append(trace)  # keep only traces whose answer is right
@@ -623,16 +665,17 @@ def agent_settings():
     about half of a full-depth LoRA, and tool-call formatting is learned in a few dozen steps."""
     from .finetune import LoraSettings
 
-    return LoraSettings(r=16, alpha=32, lr=3e-3, steps=30, batch_size=4, max_len=512, layers=list(range(18, 30)),
+    return LoraSettings(r=16, alpha=32, lr=3e-3, steps=40, batch_size=4, max_len=512, layers=list(range(18, 30)),
                         targets=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
 
 
-def agent_training_traces(box: ToolBox, per_template: int = 12) -> list[Trace]:
+def agent_training_traces(box: ToolBox, per_template: int = 16) -> list[Trace]:
     """Expert traces over training phrasings and entities disjoint from the `tasks` eval set."""
     from .domain import load_eval
     from .domain.tasks import eval_entities
 
     return training_traces(box.tools, box.conn, per_template=per_template, exclude=eval_entities(load_eval("tasks")))
+
 
 
 def tool_agent_adapter(llm, box: ToolBox, settings=None):

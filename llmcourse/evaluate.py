@@ -50,7 +50,7 @@ def task_match(pred: str, gold: str, answer_type: str = "text", tol: float = 0.0
     if answer_type == "bool":
         words = set(normalize(pred).split())
         return gold in words and ({"yes", "no"} - {gold}).isdisjoint(words)
-    if answer_type == "date":
+    if answer_type == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", gold):
         return date.fromisoformat(gold).isoformat() in str(pred)
     return answer_match(pred, gold)
 

@@ -102,3 +102,10 @@ def test_run_agents_stops_on_repeats_and_max_steps(box):
     assert loop[0].stopped == "repeated_call" and len(loop[0].steps) == 2
     done = agents.run_agents(agents._scripted(['final_answer("3")']), ["q"], box.tools)
     assert done[0].answer == "3" and done[0].stopped == "answered"
+
+
+def test_extra_training_phrasings_never_use_eval_wording():
+    from llmcourse.domain.tasks import PHRASINGS_EVAL
+
+    for template, phrasings in agents.EXTRA_PHRASINGS.items():
+        assert not set(phrasings) & set(PHRASINGS_EVAL[template])

@@ -39,3 +39,7 @@ def test_run_eval_scores_and_times_a_batch_approach():
     assert summary["accurate"] == 0.5 and summary["citation_ok"] == 0.5 and summary["items"] == 2
     assert summary["prompt_tokens"] == 10
     assert list(compare([res], ["accurate"]).columns) == ["accurate"]
+
+
+def test_task_match_date_type_with_no_date_gold():
+    assert task_match("none", "none", "date") and not task_match("2026-03-05", "none", "date")
