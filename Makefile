@@ -25,7 +25,7 @@ lab: setup
 
 # Notebooks run under nbval write their results to a scratch folder, so a test run never edits results/.
 test: setup
-	LLMCOURSE_RESULTS=$$(mktemp -d) $(PY) -m pytest tests solutions --nbval-lax --nbval-current-env \
+	LLMCOURSE_RESULTS=$${LLMCOURSE_RESULTS:-$$(mktemp -d)} $(PY) -m pytest tests solutions --nbval-lax --nbval-current-env \
 		--sanitize-with tests/sanitize.cfg -v --durations=20
 
 test-fast: setup

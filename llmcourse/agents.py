@@ -665,11 +665,11 @@ def agent_settings():
     about half of a full-depth LoRA, and tool-call formatting is learned in a few dozen steps."""
     from .finetune import LoraSettings
 
-    return LoraSettings(r=16, alpha=32, lr=3e-3, steps=40, batch_size=4, max_len=512, layers=list(range(18, 30)),
+    return LoraSettings(r=16, alpha=32, lr=2e-3, steps=70, batch_size=4, max_len=512, layers=list(range(18, 30)),
                         targets=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
 
 
-def agent_training_traces(box: ToolBox, per_template: int = 16) -> list[Trace]:
+def agent_training_traces(box: ToolBox, per_template: int = 30) -> list[Trace]:
     """Expert traces over training phrasings and entities disjoint from the `tasks` eval set."""
     from .domain import load_eval
     from .domain.tasks import eval_entities

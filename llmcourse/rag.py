@@ -3,11 +3,14 @@
 Notebooks 01, 03 (KB search tool) and 04 (fine-tuned model + RAG) all use this module. The pieces:
 
 - chunkers turn a `domain.Doc` into `Chunk`s (fixed windows, markdown sections, sentences, single facts);
-- `DenseIndex` (MiniLM + FAISS), `BM25Index` (bm25s) and `HybridIndex` (reciprocal rank fusion) share one
-  `search(query, k, tenant)` signature and the same tenant rule;
-- `build_kb_index` / `apply_update` build the default index and apply the week-2 update without a rebuild;
-- `rag_prompt`, `parse_citations`, `attribute` and `rag_answerer` turn retrieved chunks into a grounded answer
-  with cited document ids, as an approach for `evaluate.run_eval`.
+- `DenseIndex` (MiniLM + FAISS), `BM25Index` (bm25s) and `HybridIndex` (rank or weighted-score fusion) share one
+  `search(query, k, tenant)` signature and the same tenant rule (public docs for all, a dealer's only for it);
+- `build_kb_index` / `build_hybrid_index` build indexes over the knowledge base, `apply_update` applies the week-2
+  update by document id without a rebuild;
+- `rag_prompt` / `short_answer_prompt`, `generate_copy` (copy-only decoding), `parse_citations`, `attribute` and
+  `rag_answerer` turn retrieved chunks into a grounded answer with cited document ids, as an approach for
+  `evaluate.run_eval`; `fact_answerer` is notebook 01's best recipe for the 135M model;
+- `faiss_benchmark` compares NumPy brute force with FAISS Flat, IVF and HNSW on synthetic vectors.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from typing import Callable
 
 import numpy as np
 
+from .evaluate import answer_match
 from .models import LLM, embed, generate
 
 
@@ -114,13 +118,11 @@ def chunk_whole(doc) -> list[Chunk]:
     return [Chunk(f"{doc.id}#0", doc.id, doc.title, doc.tenant, f"{doc.title}. {doc.text}")]
 
 
-CHUNKERS: dict[str, Callable] = {
+CHUNKERS: dict[str, Callable] = {  # the strategies notebook 01 compares
     "fixed 80 words": lambda d: chunk_fixed(d, 80, 0),
     "fixed 80 words, 20 overlap": lambda d: chunk_fixed(d, 80, 20),
     "markdown headings": chunk_headings,
-    "3 sentences": chunk_sentences,
     "single facts": chunk_facts,
-    "whole document": chunk_whole,
 }
 
 
@@ -160,7 +162,7 @@ class DenseIndex:
         self.chunker = chunker  # how documents added later (apply_update) are chunked
         self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(embed(["dimension probe"]).shape[1]))
         self.chunks: dict[int, Chunk] = {}
-        self._next = 0
+        self._next, self._allowed_ids = 0, {}  # tenant -> ids it may see (cleared on every change)
         self.add(list(chunks))
 
     def __len__(self) -> int:
@@ -174,6 +176,7 @@ class DenseIndex:
             return
         ids = np.arange(self._next, self._next + len(chunks), dtype="int64")
         self._next += len(chunks)
+        self._allowed_ids.clear()
         self.index.add_with_ids(embed([c.text for c in chunks]), ids)
         self.chunks.update(zip(ids.tolist(), chunks))
 
@@ -181,6 +184,7 @@ class DenseIndex:
         """Drop every chunk of one document; returns how many were removed."""
         ids = [i for i, c in self.chunks.items() if c.doc_id == doc_id]
         self.index.remove_ids(np.array(ids, dtype="int64"))
+        self._allowed_ids.clear()
         for i in ids:
             del self.chunks[i]
         return len(ids)
@@ -189,7 +193,9 @@ class DenseIndex:
         """The k best chunks the tenant may see, with their cosine similarity, best first."""
         import faiss
 
-        ok = np.array([i for i, c in self.chunks.items() if allowed(c, tenant)], dtype="int64")
+        if tenant not in self._allowed_ids:
+            self._allowed_ids[tenant] = np.array([i for i, c in self.chunks.items() if allowed(c, tenant)], "int64")
+        ok = self._allowed_ids[tenant]
         if len(ok) == 0:
             return []
         params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ok))  # filter inside the search
@@ -219,17 +225,27 @@ class BM25Index:
 
 
 class HybridIndex:
-    """Reciprocal rank fusion of dense and BM25 rankings: score = sum of 1 / (k0 + rank)."""
+    """Dense and BM25 rankings fused into one. method="rrf": reciprocal rank fusion, score = sum of
+    1 / (k0 + rank) (needs no tuning); method="weighted": cosine similarity + weight * BM25 / (best BM25 score
+    of the query), a convex-style score fusion that keeps how *much* better one chunk is, not just its rank."""
 
-    def __init__(self, dense: DenseIndex, bm25: BM25Index, k0: int = 60):
-        self.dense, self.bm25, self.k0 = dense, bm25, k0
+    def __init__(self, dense: DenseIndex, bm25: BM25Index, method: str = "rrf", k0: int = 60, weight: float = 0.2):
+        self.dense, self.bm25, self.method, self.k0, self.weight = dense, bm25, method, k0, weight
 
     def search(self, query: str, k: int = 5, tenant: str | None = None) -> list[tuple[Chunk, float]]:
+        depth = len(self.bm25.chunks)  # small knowledge bases: score every chunk the tenant may see
+        dense, lexical = self.dense.search(query, depth, tenant), self.bm25.search(query, depth, tenant)
         fused: dict[str, list] = {}
-        for ranking in (self.dense.search(query, 50, tenant), self.bm25.search(query, 50, tenant)):
-            for rank, (chunk, _) in enumerate(ranking):
-                entry = fused.setdefault(chunk.id, [chunk, 0.0])
-                entry[1] += 1.0 / (self.k0 + rank + 1)
+        if self.method == "rrf":
+            for ranking in (dense, lexical):
+                for rank, (chunk, _) in enumerate(ranking):
+                    fused.setdefault(chunk.id, [chunk, 0.0])[1] += 1.0 / (self.k0 + rank + 1)
+        else:
+            best = max((s for _, s in lexical), default=1.0) or 1.0
+            for chunk, s in dense:
+                fused[chunk.id] = [chunk, s]
+            for chunk, s in lexical:
+                fused.setdefault(chunk.id, [chunk, 0.0])[1] += self.weight * s / best
         return [tuple(e) for e in sorted(fused.values(), key=lambda e: -e[1])[:k]]
 
 
@@ -242,21 +258,40 @@ def build_kb_index(docs=None, chunker: Callable = chunk_headings) -> DenseIndex:
     return DenseIndex(chunk_all(docs, chunker), chunker=chunker)
 
 
-def apply_update(index: DenseIndex, update_docs) -> dict:
-    """Apply update docs in place (meta 'action': add, replace or remove; 'target' for the last two):
-    only the chunks of the documents concerned are removed or embedded. Returns counts and seconds."""
-    t0, counts = time.perf_counter(), {"docs_added": 0, "docs_replaced": 0, "docs_removed": 0,
-                                       "chunks_added": 0, "chunks_removed": 0}
+def build_hybrid_index(docs=None, chunker: Callable = chunk_facts, method: str = "weighted") -> HybridIndex:
+    """Notebook 01's best retriever for answering: single facts, dense + BM25 with weighted score fusion."""
+    dense = build_kb_index(docs, chunker)
+    return HybridIndex(dense, BM25Index(list(dense.chunks.values())), method)
+
+
+def apply_update(index, update_docs) -> dict:
+    """Apply update docs in place (meta 'action': add, replace or remove; 'target' for the last two): only the
+    chunks of the documents concerned are removed from FAISS by id or embedded and added. For a HybridIndex the
+    BM25 side, which has no incremental update, is re-indexed from the dense side's chunks (milliseconds).
+    Returns what changed and the seconds it took."""
+    t0 = time.perf_counter()
+    dense = index.dense if isinstance(index, HybridIndex) else index
+    counts = {"docs_added": 0, "docs_replaced": 0, "docs_removed": 0, "chunks_added": 0, "chunks_removed": 0}
     for doc in update_docs:
         action = doc.meta.get("action", "add")
         if action in ("replace", "remove"):
-            counts["chunks_removed"] += index.remove_doc(doc.meta["target"])
+            counts["chunks_removed"] += dense.remove_doc(doc.meta["target"])
         if action in ("add", "replace"):
-            new = index.chunker(doc)
-            index.add(new)
+            new = dense.chunker(doc)
+            dense.add(new)
             counts["chunks_added"] += len(new)
-        counts[f"docs_{action}d" if action != "add" else "docs_added"] += 1
-    return {**counts, "seconds": time.perf_counter() - t0, "chunks_now": len(index)}
+        counts[{"add": "docs_added", "replace": "docs_replaced", "remove": "docs_removed"}[action]] += 1
+    if isinstance(index, HybridIndex):
+        index.bm25 = BM25Index(list(dense.chunks.values()))
+    return {**counts, "chunks_now": len(dense), "seconds": time.perf_counter() - t0}
+
+
+def fresh_answer_ok(answer: str, item: dict) -> bool:
+    """Correct after the week-2 update: the new gold answer is in the answer; for a withdrawn fact (no new
+    answer), correct when the answer no longer states the old one."""
+    if item.get("answer_after") is None:
+        return not answer_match(answer, item["answer"], item.get("aliases", []))
+    return answer_match(answer, item["answer_after"], item.get("aliases_after", []))
 
 
 # ---------------------------------------------------------------- retrieval metrics
@@ -343,18 +378,15 @@ def attribute(answer: str, chunks: list[Chunk]) -> list[str]:
 
 SHORT_SYSTEM = "Answer the question with the exact words from the sources. Be brief."
 
-# Two worked examples (about an invented shop, not Voltbird) that show the answer format: a copied value, no sentence.
-EXAMPLES = [("[1] Trailfox X9 manual - Specifications: Weight: Value 19.8 kg.\n"
-             "[2] Trailfox X9 manual - Specifications: List price: Value €1890.", "How heavy is the Trailfox X9?",
-             "19.8 kg"),
-            ("[1] Cityline help desk - Hours: The help desk answers calls Monday to Thursday, from 9:00 to 17:00.\n"
-             "[2] Cityline help desk - Contact: Write to the help desk if your question is not urgent.",
-             "On which days does the help desk answer calls?", "Monday to Thursday")]
+# A worked example (an invented bike, not Voltbird) that shows the answer format: the value, copied, no sentence.
+EXAMPLES = [("[1] Trailfox X9 manual - Specifications: Weight: Value 19.8 kg.", "How heavy is the Trailfox X9?",
+             "19.8 kg")]
 
 
 def short_answer_prompt(llm: LLM, question: str, chunks: list[Chunk], system: str = SHORT_SYSTEM,
                         examples=EXAMPLES) -> str:
-    """A few-shot prompt for small models: two worked examples, then the numbered sources and the question."""
+    """A few-shot prompt for small models: worked examples as earlier chat turns, then the numbered sources and
+    the question. An example shows a tiny model the answer format far better than an instruction does."""
     messages = []
     for sources, q, a in examples:
         messages += [{"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {q}"},
@@ -363,47 +395,62 @@ def short_answer_prompt(llm: LLM, question: str, chunks: list[Chunk], system: st
     return llm.chat_prompt(messages, system=system)
 
 
-def _span_body(chunk: Chunk) -> str:
-    """The part of a chunk an answer may copy: its text without the 'title - heading:' prefix of a fact."""
-    prefix = f"{chunk.title} - " if chunk.text.startswith(f"{chunk.title} - ") else f"{chunk.title}"
-    body = chunk.text[len(prefix):] if chunk.text.startswith(prefix) else chunk.text
-    return body.split(": ", 1)[1] if prefix.endswith(" - ") and ": " in body else body.lstrip(":. ")
+def word_spans(tokenizer, text: str) -> list[tuple[list[int], set[int]]]:
+    """Every way to copy from `text`: for each word start, the token ids of the rest of the text and the token
+    counts after which the copy ends on a word boundary (so "418 Wh" can be copied, "18 Wh" or "41" cannot)."""
+    spans = []
+    for m in re.finditer(r"\S+", text):
+        rest = text[m.start():]
+        enc = tokenizer(rest, add_special_tokens=False, return_offsets_mapping=True)
+        ends = set()
+        for n, (_, stop) in enumerate(enc["offset_mapping"], start=1):
+            after = rest[stop:stop + 2]
+            if not after or after[0] in " ,;:!?" or (after[0] == "." and after[1:] in ("", " ")):
+                ends.add(n)
+        spans.append((enc["input_ids"], ends))
+    return spans
 
 
 class CopySpan:
-    """Constrained decoding (a transformers logits processor): every answer token must continue a contiguous
-    span of one of the row's sources, and the answer may stop after any token. The model still chooses which
-    span and where to stop; it just cannot write a number or a word that is not in the sources."""
+    """Constrained decoding (a transformers logits processor): the answer must be a run of whole words copied
+    from one of the row's sources. The model still chooses which words and where to stop; it just cannot write
+    a number or a word that is not in the sources, nor stop in the middle of a word or number."""
 
-    def __init__(self, sources: list[list[list[int]]], prompt_len: int, stop_ids: list[int]):
-        self.sources, self.prompt_len, self.stop_ids = sources, prompt_len, stop_ids
+    def __init__(self, spans: list[list[tuple[list[int], set[int]]]], prompt_len: int, stop_id: int):
+        self.spans, self.prompt_len, self.stop_id = spans, prompt_len, stop_id
 
     def allowed(self, row: int, generated: list[int]) -> set[int]:
-        spans, n = self.sources[row], len(generated)
-        if n == 0:
-            return {t for s in spans for t in s}
-        nxt = {s[p] for s in spans for p in range(n, len(s)) if s[p - n:p] == generated}
-        return nxt | set(self.stop_ids)
+        n, nxt, can_stop = len(generated), set(), False
+        for ids, ends in self.spans[row]:
+            if ids[:n] == generated:
+                if n < len(ids):
+                    nxt.add(ids[n])
+                can_stop = can_stop or n in ends
+        return nxt | {self.stop_id} if can_stop or not nxt else nxt
 
     def __call__(self, input_ids, scores):
         import torch
 
         mask = torch.full_like(scores, float("-inf"))
         for row, ids in enumerate(input_ids.tolist()):
-            mask[row, sorted(self.allowed(row, ids[self.prompt_len:]))] = 0.0
+            gen = ids[self.prompt_len:]
+            if self.stop_id in gen:  # finished rows only get padding
+                mask[row, self.stop_id] = 0.0
+            else:
+                mask[row, sorted(self.allowed(row, gen))] = 0.0
         return scores + mask
 
 
 def generate_copy(llm: LLM, prompts: list[str], chunk_lists: list[list[Chunk]], max_new_tokens: int = 24,
                   model=None) -> list[dict]:
-    """Greedy generation in one batch where each answer can only copy a span of its own sources."""
+    """Greedy generation in one batch where each answer can only copy whole words of its own sources."""
     import torch
     from transformers import LogitsProcessorList
 
     tok, model = llm.tokenizer, model or llm.model
     enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(llm.device)
-    sources = [[tok(" " + _span_body(c), add_special_tokens=False)["input_ids"] for c in ch] for ch in chunk_lists]
-    proc = CopySpan(sources, enc["input_ids"].shape[1], [tok.eos_token_id])
+    spans = [[s for c in ch for s in word_spans(tok, c.text)] for ch in chunk_lists]
+    proc = CopySpan(spans, enc["input_ids"].shape[1], tok.eos_token_id)
     t0 = time.perf_counter()
     with torch.no_grad():
         out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id,
@@ -450,14 +497,60 @@ def rag_answerer(llm: LLM, index, k: int = 1, max_new_tokens: int = 40, model=No
     return approach
 
 
+def oracle_context(item: dict, chunks: list[Chunk]) -> list[Chunk]:
+    """The best possible single chunk: one from a gold document that contains the gold answer (else the
+    first chunk of a gold document; nothing when the question has no source)."""
+    gold = [c for c in chunks if c.doc_id in item["doc_ids"]]
+    with_answer = [c for c in gold if answer_match(c.text, item["answer"], item.get("aliases", []))]
+    return (with_answer or gold)[:1]
+
+
+def wrong_context(items: list[dict], index) -> dict[str, list[Chunk]]:
+    """For each item, a plausible but wrong chunk: the top hit of the next item's question, skipping any
+    chunk from the item's own gold documents."""
+    out = {}
+    for i, it in enumerate(items):
+        for other in items[i + 1:] + items[:i]:
+            chunk = index.search(other["question"], 1, it.get("tenant"))[0][0]
+            if chunk.doc_id not in it["doc_ids"]:
+                out[it["id"]] = [chunk]
+                break
+    return out
+
+
+def fact_answerer(llm: LLM, index, model=None):
+    """Notebook 01's best recipe for a small model: the single best fact, a worked example, copy-only decoding."""
+    return rag_answerer(llm, index, k=1, max_new_tokens=24, model=model, prompt=short_answer_prompt, copy_only=True)
+
+
+def latency_breakdown(llm: LLM, index, items: list[dict], k: int = 1, max_new_tokens: int = 24,
+                      prompt: Callable | None = None, copy_only: bool = True) -> list[dict]:
+    """One query at a time, as a user would send them: seconds spent embedding the question, searching the
+    index and generating the answer."""
+    rows = []
+    for it in items:
+        t0 = time.perf_counter()
+        _QUERY_VECTORS[it["question"]] = embed([it["question"]])[0]
+        t1 = time.perf_counter()
+        chunks = [c for c, _ in index.search(it["question"], k, it.get("tenant"))]
+        t2 = time.perf_counter()
+        text = (prompt or rag_prompt)(llm, it["question"], chunks)
+        if copy_only:
+            generate_copy(llm, [text], [chunks], max_new_tokens)
+        else:
+            generate(llm, [text], max_new_tokens=max_new_tokens, batch_size=1)
+        rows.append({"embed": t1 - t0, "search": t2 - t1, "generate": time.perf_counter() - t2})
+    return rows
+
+
 # ---------------------------------------------------------------- vector search at scale
 
-def synthetic_vectors(n: int, dim: int = 384, clusters: int = 200, seed: int = 0) -> np.ndarray:
+def synthetic_vectors(n: int, dim: int = 384, clusters: int = 1000, noise: float = 1.2, seed: int = 0) -> np.ndarray:
     """Unit vectors drawn around random cluster centres (real embeddings are clustered too, which is
     what approximate indexes exploit; uniform random vectors in 384 dimensions have no structure)."""
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((clusters, dim), dtype=np.float32)
-    x = centres[rng.integers(0, clusters, n)] + 0.6 * rng.standard_normal((n, dim), dtype=np.float32)
+    x = centres[rng.integers(0, clusters, n)] + noise * rng.standard_normal((n, dim), dtype=np.float32)
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
@@ -468,27 +561,37 @@ def numpy_search(x: np.ndarray, q: np.ndarray, k: int = 10) -> np.ndarray:
     return top[np.argsort(-scores[top])]
 
 
+# The knob that trades speed for recall at search time, and the values swept for each index kind.
+SEARCH_KNOBS = {"Flat": ("-", [None]), "IVF": ("nprobe", [1, 4, 16, 64]),
+                "HNSW": ("efSearch", [16, 32, 64, 128])}
+
+
 def make_faiss_index(kind: str, x: np.ndarray):
-    """A FAISS inner-product index over x: 'Flat' (exact), 'IVF' (k-means cells, probe a few) or 'HNSW'
-    (a navigable graph). Parameters are sized to the data, as one would for a first deployment."""
+    """A FAISS inner-product index over x: 'Flat' (exact), 'IVF' (k-means cells; a query visits `nprobe`
+    of them) or 'HNSW' (a navigable small-world graph; a query explores `efSearch` candidates)."""
     import faiss
 
     n, dim = x.shape
     if kind == "Flat":
         index = faiss.IndexFlatIP(dim)
     elif kind == "IVF":
-        nlist = int(4 * np.sqrt(n))
+        nlist = int(np.sqrt(n))
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
-        sample = x[np.random.default_rng(0).choice(n, min(n, 30 * nlist), replace=False)]
-        index.train(sample)
-        index.nprobe = max(1, nlist // 16)
+        index.train(x[np.random.default_rng(0).choice(n, min(n, 40 * nlist), replace=False)])
     elif kind == "HNSW":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction, index.hnsw.efSearch = 40, 64
+        index = faiss.IndexHNSWFlat(dim, 16, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 40
     else:
         raise ValueError(kind)
     index.add(x)
     return index
+
+
+def set_knob(index, kind: str, value) -> None:
+    if kind == "IVF":
+        index.nprobe = value
+    elif kind == "HNSW":
+        index.hnsw.efSearch = value
 
 
 def index_bytes(index) -> int:
@@ -506,21 +609,31 @@ def _per_query_ms(search, queries: np.ndarray) -> tuple[float, list]:
 
 def faiss_benchmark(n: int, dim: int = 384, n_queries: int = 100, k: int = 10, seed: int = 0,
                     kinds=("Flat", "IVF", "HNSW")) -> list[dict]:
-    """NumPy brute force vs FAISS indexes on n synthetic vectors: build seconds, memory (MB), latency of
-    one query at a time (ms) and recall@k against the exact answer."""
+    """NumPy brute force vs FAISS indexes on n synthetic vectors, one query at a time (as a search service
+    sees them): build seconds, memory (MB), latency per query (ms) and recall@k against the exact answer,
+    for each value of each index's speed/recall knob."""
     x = synthetic_vectors(n + n_queries, dim, seed=seed)
     x, queries = x[:n], x[n:]
     np_ms, exact = _per_query_ms(lambda q: numpy_search(x, q, k), queries)
-    rows = [{"n": n, "method": "NumPy brute force", "build_s": 0.0, "memory_mb": x.nbytes / 1e6,
-             "query_ms": np_ms, "recall@10": 1.0}]
+    rows = [{"n": n, "method": "NumPy brute force", "knob": "-", "build_s": 0.0, "memory_mb": x.nbytes / 1e6,
+             "query_ms": np_ms, f"recall@{k}": 1.0}]
     for kind in kinds:
         t0 = time.perf_counter()
         index = make_faiss_index(kind, x)
-        build = time.perf_counter() - t0
-        ms, found = _per_query_ms(lambda q: index.search(q.reshape(1, -1), k)[1][0], queries)
-        recall = np.mean([len(set(f.tolist()) & set(e.tolist())) / k for f, e in zip(found, exact)])
-        rows.append({"n": n, "method": f"FAISS {kind}", "build_s": build, "memory_mb": index_bytes(index) / 1e6,
-                     "query_ms": ms, "recall@10": float(recall)})
+        build, mb = time.perf_counter() - t0, index_bytes(index) / 1e6
+        name, values = SEARCH_KNOBS[kind]
+        for value in values:
+            set_knob(index, kind, value)
+            ms, found = _per_query_ms(lambda q: index.search(q.reshape(1, -1), k)[1][0], queries)
+            recall = np.mean([len(set(f.tolist()) & set(e.tolist())) / k for f, e in zip(found, exact)])
+            rows.append({"n": n, "method": f"FAISS {kind}", "knob": f"{name}={value}" if value else "-",
+                         "build_s": build, "memory_mb": mb, "query_ms": ms, f"recall@{k}": float(recall)})
     for row in rows:
         row["speedup_vs_numpy"] = np_ms / row["query_ms"]
     return rows
+
+
+def fastest_at_recall(rows: list[dict], min_recall: float = 0.95, k: int = 10) -> dict:
+    """The fastest configuration whose recall@k reaches min_recall (rows from faiss_benchmark)."""
+    ok = [r for r in rows if r[f"recall@{k}"] >= min_recall and r["method"] != "NumPy brute force"]
+    return min(ok, key=lambda r: r["query_ms"])

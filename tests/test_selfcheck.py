@@ -18,13 +18,18 @@ def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_solutions_pass():
-    report = run(ROOT / "solutions" / NB, progress=False)
+ALL = sorted(p.name for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_solutions_pass(name):
+    report = run(ROOT / "solutions" / name, progress=False)
     assert report.status and set(report.status.values()) == {"passed"}, report.table()
 
 
-def test_fresh_learner_copy_is_not_attempted_and_unchanged():
-    path = ROOT / "notebooks" / NB
+@pytest.mark.parametrize("name", ALL)
+def test_fresh_learner_copy_is_not_attempted_and_unchanged(name):
+    path = ROOT / "notebooks" / name
     before = digest(path)
     report = run(path, progress=False)
     assert report.status and set(report.status.values()) == {"not attempted"}, report.table()

@@ -6,6 +6,7 @@ not the notebook's full runtime; `full=True` runs everything. The learner's file
 from __future__ import annotations
 
 import ast
+import builtins
 import os
 import re
 import tempfile
@@ -31,7 +32,7 @@ def _python(source: str) -> ast.Module:
 
 
 def names(source: str) -> tuple[set[str], set[str]]:
-    """(names a cell defines, names it reads)."""
+    """(names a cell defines, names it reads from earlier cells: read but not also defined in the cell)."""
     tree, defined, used = _python(source), set(), set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -40,7 +41,11 @@ def names(source: str) -> tuple[set[str], set[str]]:
             defined.update((a.asname or a.name).split(".")[0] for a in node.names)
         elif isinstance(node, ast.Name):
             (defined if isinstance(node.ctx, ast.Store) else used).add(node.id)
-    return defined, used
+        elif isinstance(node, ast.arg):
+            defined.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            defined.add(node.name)
+    return defined, used - defined - set(dir(builtins))
 
 
 @dataclass

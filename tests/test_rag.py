@@ -1,0 +1,162 @@
+"""llmcourse.rag on tiny inputs: chunkers, indexes and tenant filter, updates, metrics, citations, copy-only decoding."""
+import numpy as np
+import pytest
+
+from llmcourse import rag
+from llmcourse.domain import Doc
+
+MANUAL = """The Zip Z1 is a folding bike.
+
+## Specifications
+
+| Item | Value |
+|---|---|
+| Battery | 300 Wh |
+| Weight | 15.2 kg |
+
+## Charging
+
+Charge the Zip Z1 for 3 hours. Unplug it when full.
+"""
+
+
+def doc(doc_id, text, title="Zip Z1 manual", tenant="public", **meta):
+    return Doc(doc_id, title, "manual", "zip", tenant, "2026-01-01", text, meta=meta)
+
+
+DOCS = [doc("kb-901", MANUAL),
+        doc("kb-902", "## Returns\n\nYou may return a bike within 21 days.", title="Returns"),
+        doc("shop-a-1", "## Prices\n\nAt Shop A the Zip Z1 costs €999.", title="Shop A prices", tenant="shop-a"),
+        doc("shop-b-1", "## Prices\n\nAt Shop B the Zip Z1 costs €1099.", title="Shop B prices", tenant="shop-b")]
+
+
+def test_fixed_chunks_overlap_and_cover_every_word():
+    d = doc("kb-1", " ".join(f"w{i}" for i in range(10)))
+    assert [c.text for c in rag.chunk_fixed(d, 4, 2)] == ["w0 w1 w2 w3", "w2 w3 w4 w5", "w4 w5 w6 w7", "w6 w7 w8 w9"]
+    assert [c.text.split()[0] for c in rag.chunk_fixed(d, 4, 0)] == ["w0", "w4", "w8"]
+    assert [c.id for c in rag.chunk_fixed(d, 4, 0)] == ["kb-1#0", "kb-1#1", "kb-1#2"]
+
+
+def test_heading_chunks_keep_sections_whole_with_title():
+    chunks = rag.chunk_headings(DOCS[0])
+    assert len(chunks) == 3 and all(c.text.startswith("Zip Z1 manual. ") for c in chunks)
+    assert "300 Wh" in chunks[1].text and "15.2 kg" in chunks[1].text
+
+
+def test_facts_write_table_rows_with_their_column_names():
+    facts = rag.facts(MANUAL, "Zip Z1 manual")
+    assert "Zip Z1 manual - Specifications: Battery: Value 300 Wh." in facts
+    assert "Zip Z1 manual - Charging: Unplug it when full." in facts
+    assert facts[0] == "Zip Z1 manual: The Zip Z1 is a folding bike."
+    assert not any("---" in f or "Item" in f for f in facts)  # the table rule and header are not facts
+
+
+@pytest.fixture(scope="module")
+def dense():
+    return rag.build_kb_index(DOCS, rag.chunk_facts)
+
+
+def test_dense_index_finds_and_filters_by_tenant(dense):
+    assert dense.search("How much does the Zip Z1 weigh?", 1)[0][0].text.endswith("15.2 kg.")
+    for tenant in (None, "public", "shop-a", "shop-b"):
+        hits = dense.search("What does the Zip Z1 cost at the shop?", 20, tenant)
+        assert all(rag.allowed(c, tenant) for c, _ in hits)
+        assert {c.tenant for c, _ in hits} <= {"public", tenant}
+    assert "shop-a-1" in {c.doc_id for c, _ in dense.search("price at Shop A", 20, "shop-a")}
+    assert rag.tenant_leaks(dense, [{"question": "price of the Zip Z1"}], ["public", "shop-a", "shop-b"]) == 0
+
+
+def test_bm25_and_hybrid_rank_the_exact_match_first(dense):
+    bm25 = rag.BM25Index(list(dense.chunks.values()))
+    assert bm25.search("return within days", 1)[0][0].doc_id == "kb-902"
+    for method in ("rrf", "weighted"):
+        hybrid = rag.HybridIndex(dense, bm25, method)
+        assert hybrid.search("How long may I return a bike?", 1)[0][0].doc_id == "kb-902"
+        assert all(c.tenant != "shop-b" for c, _ in hybrid.search("Zip Z1 costs", 20, "shop-a"))
+
+
+def test_apply_update_adds_replaces_and_removes_by_id():
+    index = rag.build_hybrid_index(DOCS)
+    before = len(index.dense)
+    updates = [doc("kb-901", MANUAL.replace("300 Wh", "350 Wh"), action="replace", target="kb-901"),
+               doc("kb-902", "", action="remove", target="kb-902"),
+               doc("kb-903", "## Recall\n\nThe Zip Z1 latch is recalled.", title="Recall notice", action="add")]
+    report = rag.apply_update(index, updates)
+    assert (report["docs_replaced"], report["docs_removed"], report["docs_added"]) == (1, 1, 1)
+    assert report["chunks_now"] == len(index.dense) == before - report["chunks_removed"] + report["chunks_added"]
+    assert "kb-902" not in index.dense.doc_ids() and "kb-903" in index.dense.doc_ids()
+    texts = [c.text for c in index.dense.chunks.values()]
+    assert any("350 Wh" in t for t in texts) and not any("300 Wh" in t for t in texts)
+    assert index.search("Which part is recalled?", 1)[0][0].doc_id == "kb-903"  # BM25 side follows the update
+
+
+def test_retrieval_metrics():
+    assert rag.doc_ranking([(rag.Chunk("a#0", "a", "", "public", ""), 1.0), (rag.Chunk("a#1", "a", "", "public", ""), 0.9),
+                            (rag.Chunk("b#0", "b", "", "public", ""), 0.8)]) == ["a", "b"]
+    assert rag.recall_at_k(["x", "y", "z"], ["z"], 2) == 0.0 and rag.recall_at_k(["x", "y", "z"], ["z"], 3) == 1.0
+    assert rag.reciprocal_rank(["x", "y", "z"], ["y"]) == 0.5 and rag.reciprocal_rank(["x"], ["q"]) == 0.0
+
+
+def test_citations_parse_and_attribute():
+    chunks = [rag.Chunk("a#0", "kb-1", "", "public", "Battery: Value 300 Wh."),
+              rag.Chunk("b#0", "kb-2", "", "public", "Returns within 21 days.")]
+    assert rag.parse_citations("300 Wh [1], see also [1, 2] and [5]", chunks) == ["kb-1", "kb-2"]
+    assert rag.parse_citations("no markers", chunks) == []
+    assert rag.attribute("21 days", chunks) == ["kb-2"]
+    assert rag.attribute("the battery holds 300 Wh", chunks) == ["kb-1"]
+    assert rag.attribute("", chunks) == [] and rag.attribute("21 days", []) == []
+
+
+def test_fresh_answer_ok_handles_withdrawn_facts():
+    changed = {"answer": "€250", "aliases": ["250"], "answer_after": "€300", "aliases_after": ["300"]}
+    withdrawn = {"answer": "€250", "aliases": ["250"], "answer_after": None, "aliases_after": []}
+    assert rag.fresh_answer_ok("It is €300 now", changed) and not rag.fresh_answer_ok("€250", changed)
+    assert rag.fresh_answer_ok("The programme has ended.", withdrawn) and not rag.fresh_answer_ok("€250", withdrawn)
+
+
+def test_oracle_and_wrong_context(dense):
+    chunks = list(dense.chunks.values())
+    item = {"id": "q1", "question": "How heavy is the Zip Z1?", "answer": "15.2 kg", "aliases": [], "doc_ids": ["kb-901"]}
+    assert rag.oracle_context(item, chunks)[0].text.endswith("15.2 kg.")
+    other = {"id": "q2", "question": "Can I return a bike?", "answer": "21 days", "aliases": [], "doc_ids": ["kb-902"]}
+    wrong = rag.wrong_context([item, other], dense)
+    assert wrong["q1"][0].doc_id != "kb-901" and wrong["q2"][0].doc_id != "kb-902"
+
+
+@pytest.fixture(scope="module")
+def llm():
+    from llmcourse.models import load_llm
+
+    return load_llm()
+
+
+def test_word_spans_and_copy_constraint_stop_only_on_word_boundaries(llm):
+    tok = llm.tokenizer
+    spans = rag.word_spans(tok, "Battery: Value 418 Wh, removable.")
+    copy = rag.CopySpan([spans], prompt_len=0, stop_id=tok.eos_token_id)
+    start = tok("418", add_special_tokens=False)["input_ids"]
+    assert start[0] in copy.allowed(0, [])
+    assert tok.eos_token_id not in copy.allowed(0, start[:1])  # "4" is not a whole number
+    assert tok.eos_token_id in copy.allowed(0, start)  # "418" is
+    assert copy.allowed(0, tok("zebra", add_special_tokens=False)["input_ids"]) == {tok.eos_token_id}
+
+
+def test_rag_answerer_copies_from_its_source_and_cites_it(llm, dense):
+    items = [{"id": "q1", "question": "How heavy is the Zip Z1?", "tenant": "public"},
+             {"id": "q2", "question": "How long should I charge the Zip Z1?", "tenant": "public"}]
+    approach = rag.fact_answerer(llm, dense)
+    outs = approach(items)
+    assert len(outs) == 2 and approach.log == outs
+    for out in outs:
+        assert out["answer"] and out["answer"] in " ".join(out["context"])  # copy-only: a span of the source
+        assert out["citations"] == out["retrieved"][:1] and not out["cited_by_model"]
+
+
+def test_faiss_benchmark_recall_and_speed_fields():
+    rows = rag.faiss_benchmark(2000, dim=32, n_queries=20)
+    assert {r["method"] for r in rows} == {"NumPy brute force", "FAISS Flat", "FAISS IVF", "FAISS HNSW"}
+    flat = next(r for r in rows if r["method"] == "FAISS Flat")
+    assert flat["recall@10"] == 1.0 and flat["memory_mb"] > 0
+    best = rag.fastest_at_recall(rows, 0.9)
+    assert best["recall@10"] >= 0.9 and best["method"] != "NumPy brute force"
+    assert np.isclose(rows[0]["speedup_vs_numpy"], 1.0)
