@@ -5,7 +5,9 @@ import json
 import re
 
 from .course import NOTEBOOKS, colab_badge
-from .paths import RESULTS, ROOT
+from pathlib import Path
+
+from .paths import ROOT
 
 START, END = "<!-- notebook-map:start -->", "<!-- notebook-map:end -->"
 
@@ -20,12 +22,14 @@ def _minutes(seconds) -> str:
     return "not measured yet" if seconds is None else f"{float(seconds) / 60:.1f} min"
 
 
-def notebook_map() -> str:
-    gpu_dir = RESULTS / "gpu"
+def notebook_map(results_dir=None) -> str:
+    """The map from the committed results files (results/ in the repo unless another folder is given)."""
+    results_dir = Path(results_dir or ROOT / "results")
+    gpu_dir = results_dir / "gpu"
     rows = ["| notebook | what you build and measure | CPU runtime (2 cores) | GPU runtime | headline numbers | Colab |",
             "|---|---|---|---|---|---|"]
     for stem, (title, keys) in NOTEBOOKS.items():
-        path, gpu = RESULTS / f"{stem}.json", gpu_dir / f"{stem}.json"
+        path, gpu = results_dir / f"{stem}.json", gpu_dir / f"{stem}.json"
         res = json.loads(path.read_text()) if path.exists() else {}
         gpu_res = json.loads(gpu.read_text()) if gpu.exists() else {}
         heads = ", ".join(f"`{k}` {_fmt(res[k])}" for k in keys if k in res) or "not run yet"
@@ -40,4 +44,4 @@ def update_readme() -> None:
     block = f"{START}\n{notebook_map()}\n{END}"
     new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
     path.write_text(new)
-    print("README notebook map refreshed from", RESULTS.relative_to(ROOT) if RESULTS.is_relative_to(ROOT) else RESULTS)
+    print("README notebook map refreshed from results/")
