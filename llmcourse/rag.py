@@ -227,9 +227,12 @@ class BM25Index:
 class HybridIndex:
     """Dense and BM25 rankings fused into one. method="rrf": reciprocal rank fusion, score = sum of
     1 / (k0 + rank) (needs no tuning); method="weighted": cosine similarity + weight * BM25 / (best BM25 score
-    of the query), a convex-style score fusion that keeps how *much* better one chunk is, not just its rank."""
+    of the query), a convex-style score fusion that keeps how *much* better one chunk is, not just its rank.
+    weight=0.4 lets an exact match of a rare string (a serial number, an error code) outrank a chunk that is only
+    a little closer in meaning: on the week-1 questions it puts the answer in the top chunk as often as 0.2 does,
+    and after the week-2 update it also finds the recall's serial-number range, which 0.2 ranks second."""
 
-    def __init__(self, dense: DenseIndex, bm25: BM25Index, method: str = "rrf", k0: int = 60, weight: float = 0.2):
+    def __init__(self, dense: DenseIndex, bm25: BM25Index, method: str = "rrf", k0: int = 60, weight: float = 0.4):
         self.dense, self.bm25, self.method, self.k0, self.weight = dense, bm25, method, k0, weight
 
     def search(self, query: str, k: int = 5, tenant: str | None = None) -> list[tuple[Chunk, float]]:
@@ -378,9 +381,14 @@ def attribute(answer: str, chunks: list[Chunk]) -> list[str]:
 
 SHORT_SYSTEM = "Answer the question with the exact words from the sources. Be brief."
 
-# A worked example (an invented bike, not Voltbird) that shows the answer format: the value, copied, no sentence.
+# Worked examples (an invented bike, not Voltbird) that show the answer format: the value, copied, no sentence; from
+# a spec row, from a row with several columns (only the one asked for) and from inside a sentence.
 EXAMPLES = [("[1] Trailfox X9 manual - Specifications: Weight: Value 19.8 kg.", "How heavy is the Trailfox X9?",
-             "19.8 kg")]
+             "19.8 kg"),
+            ("[1] Trailfox care plans - Plans: Trail Care: Price per year €99; Included one inspection and 10% off tyres.",
+             "How much is the Trail Care plan?", "€99"),
+            ("[1] Trailfox X9 manual - Chain care: Clean and oil the chain every 300 km with a dry cloth.",
+             "How often should I oil the chain of the Trailfox X9?", "every 300 km")]
 
 
 def short_answer_prompt(llm: LLM, question: str, chunks: list[Chunk], system: str = SHORT_SYSTEM,
@@ -518,12 +526,17 @@ def wrong_context(items: list[dict], index) -> dict[str, list[Chunk]]:
     return out
 
 
-def fact_answerer(llm: LLM, index, model=None):
-    """Notebook 01's best recipe for a small model: the single best fact, a worked example, copy-only decoding."""
-    return rag_answerer(llm, index, k=1, max_new_tokens=24, model=model, prompt=short_answer_prompt, copy_only=True)
+FACT_MAX_NEW_TOKENS = 32  # room to copy a whole fact: 24 cut "HC2-2405 to HC2-2411" after "HC2-"
 
 
-def latency_breakdown(llm: LLM, index, items: list[dict], k: int = 1, max_new_tokens: int = 24,
+def fact_answerer(llm: LLM, index, model=None, context=None):
+    """Notebook 01's best recipe for a small model: the single best fact, worked examples, copy-only decoding.
+    `context(item) -> chunks` replaces retrieval (oracle or wrong context), as in `rag_answerer`."""
+    return rag_answerer(llm, index, k=1, max_new_tokens=FACT_MAX_NEW_TOKENS, model=model, context=context,
+                        prompt=short_answer_prompt, copy_only=True)
+
+
+def latency_breakdown(llm: LLM, index, items: list[dict], k: int = 1, max_new_tokens: int = FACT_MAX_NEW_TOKENS,
                       prompt: Callable | None = None, copy_only: bool = True) -> list[dict]:
     """One query at a time, as a user would send them: seconds spent embedding the question, searching the
     index and generating the answer."""

@@ -75,6 +75,26 @@ def test_bm25_and_hybrid_rank_the_exact_match_first(dense):
         assert all(c.tenant != "shop-b" for c, _ in hybrid.search("Zip Z1 costs", 20, "shop-a"))
 
 
+class _Fixed:
+    """A stand-in index that returns fixed (chunk, score) hits, to test the fusion arithmetic alone."""
+
+    def __init__(self, hits):
+        self.hits, self.chunks = hits, [c for c, _ in hits]
+
+    def search(self, query, k=5, tenant=None):
+        return self.hits[:k]
+
+
+def test_weighted_fusion_lets_a_strong_exact_match_beat_a_slightly_closer_meaning():
+    near = rag.Chunk("a#0", "a", "", "public", "Check the serial number under the bottom bracket.")
+    exact = rag.Chunk("b#0", "b", "", "public", "Bikes with serial numbers HC2-2405 to HC2-2411 are affected.")
+    dense, bm25 = _Fixed([(near, 0.66), (exact, 0.45)]), _Fixed([(exact, 8.0), (near, 0.0)])
+    assert rag.HybridIndex(dense, bm25, "weighted", weight=0.2).search("q", 1)[0][0] is near
+    hybrid = rag.HybridIndex(dense, bm25, "weighted")  # the default weight
+    top = hybrid.search("q", 2)
+    assert top[0][0] is exact and np.isclose(top[0][1], 0.45 + hybrid.weight) and np.isclose(top[1][1], 0.66)
+
+
 def test_apply_update_adds_replaces_and_removes_by_id():
     index = rag.build_hybrid_index(DOCS)
     before = len(index.dense)
@@ -150,6 +170,24 @@ def test_rag_answerer_copies_from_its_source_and_cites_it(llm, dense):
     for out in outs:
         assert out["answer"] and out["answer"] in " ".join(out["context"])  # copy-only: a span of the source
         assert out["citations"] == out["retrieved"][:1] and not out["cited_by_model"]
+
+
+def test_short_answer_prompt_shows_every_worked_example_before_the_question(llm):
+    chunks = [rag.Chunk("a#0", "kb-1", "", "public", "Zip Z1 manual - Specifications: Weight: Value 15.2 kg.")]
+    prompt = rag.short_answer_prompt(llm, "How heavy is the Zip Z1?", chunks)
+    positions = [prompt.index(q) for _, q, _ in rag.EXAMPLES] + [prompt.index("How heavy is the Zip Z1?")]
+    assert positions == sorted(positions) and all(a in prompt for _, _, a in rag.EXAMPLES)
+    assert all("Voltbird" not in s + q + a for s, q, a in rag.EXAMPLES)  # examples leak nothing about the domain
+
+
+def test_fact_answerer_has_room_to_copy_a_long_value_and_takes_a_given_context(llm):
+    fact = "Recall - What is affected: The bolt can loosen on bikes with frame serial numbers HC2-2405 to HC2-2411."
+    body = fact.split(": ", 1)[1]
+    assert len(llm.tokenizer(body, add_special_tokens=False)["input_ids"]) <= rag.FACT_MAX_NEW_TOKENS
+    chunk = rag.Chunk("r#0", "kb-990", "", "public", fact)
+    approach = rag.fact_answerer(llm, None, context=lambda it: [chunk])
+    out = approach([{"id": "q1", "question": "Which serial numbers are affected?", "tenant": "public"}])[0]
+    assert out["retrieved"] == ["kb-990"] and out["answer"] in fact and out["citations"] == ["kb-990"]
 
 
 def test_faiss_benchmark_recall_and_speed_fields():
