@@ -60,7 +60,9 @@ def parse_extraction(text: str) -> dict:
         record = json.loads(found.group(0)) if found else {}
     except json.JSONDecodeError:
         return {}
-    return {k: record.get(k) for k in ("category", *FIELDS)} if isinstance(record, dict) else {}
+    if not isinstance(record, dict) or not record:
+        return {}
+    return {k: record.get(k) for k in ("category", *FIELDS)}
 
 
 def style_examples(tickets: list[dict], tokenizer, max_len: int = 160) -> list[dict]:
@@ -75,10 +77,6 @@ def extraction_examples(tickets: list[dict], tokenizer, max_len: int = 128) -> l
 
 # ---------------------------------------------------------------- noisy training data
 
-_NEIGHBOUR = {"battery": "warranty", "warranty": "returns", "returns": "shipping", "shipping": "service_booking",
-              "service_booking": "error_code", "error_code": "battery"}  # a plausible wrong label
-
-
 def sloppy_reply(reply: str) -> str:
     """The same content written in a hurry: no name, bullets instead of numbers, no Ref line, a loose sign-off."""
     lines = reply.strip().splitlines()
@@ -87,16 +85,9 @@ def sloppy_reply(reply: str) -> str:
 
 
 def corrupt_tickets(tickets: list[dict], share: float = 0.5, seed: int = 0) -> list[dict]:
-    """A noisy copy: `share` of the replies are sloppy and (independently) `share` of the categories are wrong."""
-    rng, noisy = random.Random(seed), []
-    for t in tickets:
-        t = dict(t)
-        if rng.random() < share:
-            t["reply"] = sloppy_reply(t["reply"])
-        if rng.random() < share:
-            t["category"] = _NEIGHBOUR[t["category"]]
-        noisy.append(t)
-    return noisy
+    """A noisy copy of the training data: a random `share` of the gold replies replaced by sloppy ones."""
+    rng = random.Random(seed)
+    return [{**t, "reply": sloppy_reply(t["reply"])} if rng.random() < share else dict(t) for t in tickets]
 
 
 # ---------------------------------------------------------------- LoRA settings and training
@@ -120,15 +111,16 @@ class LoraSettings:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-# Measured on 2 CPU cores: small batches and a high learning rate teach the house style in a few dozen steps.
-# The main house-style adapter (notebook 02; notebook 04 loads it through `house_style_adapter`).
-STYLE_SETTINGS = LoraSettings(r=8, alpha=16, lr=4e-3, steps=24, batch_size=4, max_len=160)
-# A second small adapter for the structured-output task (category + fields): short examples, cheap steps.
-EXTRACT_SETTINGS = LoraSettings(r=8, alpha=16, lr=4e-3, steps=24, batch_size=8, max_len=128)
-# Notebook 02's forgetting comparison: the same data, trained more gently or much harder.
+ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+# Chosen by measurement on 2 CPU cores: small batches and a high learning rate teach the house style in a few
+# dozen steps. The main house-style adapter (notebook 02; notebook 04 loads it with `house_style_adapter`).
+STYLE_SETTINGS = LoraSettings(r=8, alpha=16, lr=4e-3, steps=28, batch_size=4, max_len=160)
+# The structured-output adapter (category + fields): short examples; it needs the MLP layers and rank 16
+# to generalize to phrasings it never saw.
+EXTRACT_SETTINGS = LoraSettings(r=16, alpha=32, lr=3e-3, steps=26, batch_size=8, max_len=128, targets=ALL_LINEAR)
+# Notebook 02's forgetting comparison on the same style data: a gentle and an aggressive configuration.
 GENTLE_SETTINGS = LoraSettings(r=8, alpha=16, lr=1e-3, steps=16, batch_size=4, max_len=160)
-AGGRESSIVE_SETTINGS = LoraSettings(r=64, alpha=128, lr=5e-3, steps=16, batch_size=4, max_len=160,
-                                   targets=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+AGGRESSIVE_SETTINGS = LoraSettings(r=64, alpha=128, lr=5e-3, steps=12, batch_size=4, max_len=160, targets=ALL_LINEAR)
 
 
 def lora_model(settings: LoraSettings):
@@ -328,8 +320,8 @@ def fewshot_messages(ticket: dict, shots: list[dict], system: str, as_turns) -> 
     return messages + [{"role": "user", "content": as_turns(ticket)[0]}]
 
 
-def pick_shots(tickets: list[dict], per_category: int = 1) -> list[dict]:
-    """The first `per_category` tickets of each category (deterministic few-shot examples)."""
+def first_per_category(tickets: list[dict], per_category: int = 1) -> list[dict]:
+    """The first `per_category` tickets of each category, grouped by category (deterministic)."""
     return [t for c in CATEGORIES for t in [t for t in tickets if t["category"] == c][:per_category]]
 
 
@@ -429,10 +421,12 @@ GENERAL_PROBE = [  # (question, accepted answers): twelve questions the base mod
 ]
 
 
-def general_probe(llm: LLM, model=None, max_new_tokens: int = 24) -> list[bool]:
-    """Short general questions, plain chat prompt: True where an accepted answer appears in the reply."""
+def general_probe(llm: LLM, model=None, max_new_tokens: int = 24) -> list[dict]:
+    """The GENERAL_PROBE questions with a plain chat prompt: one dict per question (question, reply, ok), where ok
+    says whether an accepted answer appears in the reply."""
     from .evaluate import answer_match
 
     prompts = [llm.chat_prompt(q) for q, _ in GENERAL_PROBE]
     outs = generate(llm, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), model=model)
-    return [answer_match(o["text"], answers[0], answers[1:]) for o, (_, answers) in zip(outs, GENERAL_PROBE)]
+    return [{"question": q, "reply": o["text"], "ok": answer_match(o["text"], answers[0], answers[1:])}
+            for o, (q, answers) in zip(outs, GENERAL_PROBE)]

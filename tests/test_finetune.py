@@ -1,0 +1,119 @@
+"""Fine-tuning helpers on tiny inputs: label masks, batching, noisy data, structured output, the adapter cache."""
+import json
+import math
+
+import pytest
+
+from llmcourse import domain
+from llmcourse import finetune as ft
+from llmcourse.domain.style import check_style
+
+
+@pytest.fixture(scope="module")
+def llm():
+    from llmcourse.models import load_llm
+
+    return load_llm()
+
+
+@pytest.fixture(scope="module")
+def tickets():
+    return domain.load_tickets("train")
+
+
+def test_encode_chat_learns_only_the_reply(llm, tickets):
+    tok, t = llm.tokenizer, tickets[0]
+    ex = ft.encode_chat(tok, ft.ticket_prompt_messages(t), t["reply"], max_len=400)
+    assert len(ex["input_ids"]) == len(ex["labels"])
+    learned = [i for i, label in zip(ex["input_ids"], ex["labels"]) if label != ft.IGNORE]
+    assert tok.decode(learned) == t["reply"] + tok.eos_token
+    n_prompt = ex["labels"].index(next(label for label in ex["labels"] if label != ft.IGNORE))
+    assert t["first_name"] in tok.decode(ex["input_ids"][:n_prompt])
+    short = ft.encode_chat(tok, ft.ticket_prompt_messages(t), t["reply"], max_len=20)
+    assert len(short["input_ids"]) == len(short["labels"]) == 20
+
+
+def test_bare_prompt_has_name_and_message_only():
+    messages = ft.ticket_prompt_messages({"first_name": "Ada", "message": "Where is VB-1?"})
+    assert messages == [{"role": "user", "content": "From: Ada\nWhere is VB-1?"}]
+    assert "customer" in ft.ticket_prompt_messages({"question": "What is E-412?"})[0]["content"]
+
+
+def test_batch_order_covers_data_and_groups_lengths():
+    examples = [{"input_ids": [0] * n} for n in [5, 50, 6, 51, 7, 52, 8, 53]]
+    batches = ft.batch_order(examples, batch_size=2, steps=8, seed=0)
+    assert len(batches) == 8 and all(len(b) == 2 for b in batches)
+    assert sorted(i for b in batches[:4] for i in b) == list(range(8))  # first epoch: every example once
+    spreads = [abs(len(examples[a]["input_ids"]) - len(examples[b]["input_ids"])) for a, b in batches]
+    assert sum(s < 10 for s in spreads) >= 6  # short with short, long with long
+    assert batches == ft.batch_order(examples, batch_size=2, steps=8, seed=0)
+
+
+def test_corrupt_tickets_is_deterministic_and_sloppy(tickets):
+    noisy = ft.corrupt_tickets(tickets, share=0.5, seed=0)
+    changed = [n for n, t in zip(noisy, tickets) if n["reply"] != t["reply"]]
+    assert 0.35 < len(changed) / len(tickets) < 0.65
+    assert noisy == ft.corrupt_tickets(tickets, share=0.5, seed=0)
+    assert all(check_style(n["reply"], n["first_name"]) for n in changed)
+    assert all(not check_style(t["reply"], t["first_name"]) for t in tickets[:20])  # originals untouched
+    assert ft.corrupt_tickets(tickets[:10], share=0.0) == tickets[:10]
+
+
+def test_extraction_target_round_trips(tickets):
+    for t in tickets[:12]:
+        target = ft.extraction_target(t)
+        assert list(json.loads(target))[-1] == "category"  # fields first, category last
+        got = ft.parse_extraction("sure! " + target + " done")
+        assert got["category"] == t["category"] and all(got[f] == t["fields"][f] for f in ft.FIELDS)
+    assert ft.parse_extraction("no json here") == {} and ft.parse_extraction("{broken") == {}
+
+
+def test_extraction_scores(tickets):
+    t = tickets[0]
+    wrong = dict(json.loads(ft.extraction_target(t)), category="nonsense")
+    rows = ft.extraction_scores([t, t], [ft.extraction_target(t), json.dumps(wrong)])
+    assert rows["category_ok"].tolist() == [True, False]
+    assert rows["fields_ok"].tolist() == [True, True]
+
+
+def test_python_doc_paragraphs_are_prose_and_stable():
+    paragraphs = ft.python_doc_paragraphs()
+    assert len(paragraphs) >= 8 and paragraphs == ft.python_doc_paragraphs()
+    assert all(len(p) >= 200 and p[0].isupper() for p in paragraphs)
+
+
+def test_settings_key_and_fingerprint():
+    assert ft.STYLE_SETTINGS.key() == ft.LoraSettings(**json.loads(ft.STYLE_SETTINGS.key())).key()
+    assert ft.GENTLE_SETTINGS.lr < ft.STYLE_SETTINGS.lr < ft.AGGRESSIVE_SETTINGS.lr
+    a, b = [{"input_ids": [1, 2], "labels": [-100, 2]}], [{"input_ids": [1, 3], "labels": [-100, 3]}]
+    assert ft.data_fingerprint(a) != ft.data_fingerprint(b)
+
+
+def test_train_lowers_the_loss_and_cache_round_trips(llm, tickets, tmp_path, monkeypatch):
+    def temp_adapter_dir(name):
+        (tmp_path / name).mkdir(exist_ok=True)
+        return tmp_path / name
+
+    monkeypatch.setattr(ft, "adapter_dir", temp_adapter_dir)  # keep the real cache untouched
+    settings = ft.LoraSettings(r=2, alpha=4, lr=1e-2, steps=6, batch_size=2, max_len=160)
+    make = lambda tok: ft.style_examples(tickets[:2], tok, settings.max_len)  # noqa: E731
+    model, stats = ft.get_adapter(llm, "tiny", make, settings)
+    assert not stats["cached"] and stats["losses"][-1] < stats["losses"][0]
+    assert stats["trainable_params"] == sum(2 * (m.in_features + m.out_features) for n, m in llm.model.named_modules()
+                                            if n.split(".")[-1] in settings.targets)
+    again, stats2 = ft.get_adapter(llm, "tiny", make, settings)
+    assert stats2["cached"] and stats2["losses"] == stats["losses"]
+    assert ft.adapter_size_mb("tiny") > 0
+    other = ft.LoraSettings(**{**json.loads(settings.key()), "steps": 1})
+    assert ft.load_adapter("tiny", other) == (None, None)  # other settings: not reused
+    assert ft.load_adapter("tiny", settings, fingerprint="different data") == (None, None)
+
+
+def test_approaches_and_general_ability_on_the_base_model(llm):
+    items = domain.load_tickets("heldout")[:2]
+    outs = ft.tuned_reply_approach(llm, llm.model, max_new_tokens=4)(items)
+    assert len(outs) == 2 and {"answer", "prompt_tokens", "output_tokens", "llm_calls"} <= set(outs[0])
+    outs = ft.extraction_approach(llm, shots=ft.first_per_category(domain.load_tickets("train")), max_new_tokens=4)(items)
+    assert outs[0]["prompt_tokens"] > 300  # the long prompt
+    ppl = ft.perplexity(llm, ft.python_doc_paragraphs()[:2])
+    assert math.isfinite(ppl) and 2 < ppl < 1000
