@@ -59,10 +59,17 @@ class ToolBox:
     def find_customer(self, first_name: str, last_name: str) -> dict:
         """Look up a customer by first and last name; returns their id and city."""
         row = self.conn.execute("SELECT id, city FROM customers WHERE lower(first_name)=? "
-                                "AND lower(last_name)=?", (first_name.lower(), last_name.lower())).fetchone()
-        if row is None:
-            raise ToolError(f"no customer named {first_name} {last_name}")
-        return dict(row)
+                                "AND lower(last_name)=?", (first_name.strip().lower(), last_name.strip().lower())).fetchone()
+        if row is None:  # a one-letter slip in a name ("Ferris" for "Ferri") still finds the one close customer
+            from difflib import SequenceMatcher
+
+            want = f"{first_name} {last_name}".strip().lower()
+            rows = self.conn.execute("SELECT id, city, first_name || ' ' || last_name AS name FROM customers").fetchall()
+            close = [r for r in rows if SequenceMatcher(None, want, r["name"].lower()).ratio() >= 0.9]
+            if len(close) != 1:
+                raise ToolError(f"no customer named {first_name} {last_name}")
+            row = close[0]
+        return {"id": row["id"], "city": row["city"]}
 
     def list_orders(self, customer_id: int) -> dict:
         """A customer's orders, newest first, with their count."""
@@ -71,15 +78,18 @@ class ToolBox:
         return {"count": len(rows), "orders": [dict(r) for r in rows[:5]]}
 
     def get_order(self, order_id: str) -> dict:
-        """One order: its date, the customer's country and its items (model, qty, unit price, line total)."""
+        """One order: date, the customer's country, items (model, qty, unit price, line total), bikes and total."""
         row = self.conn.execute("SELECT o.order_date, c.country FROM orders o "
                                 "JOIN customers c ON c.id=o.customer_id WHERE o.id=?", (self._order(order_id),)).fetchone()
         if row is None:
             raise ToolError(f"no order {order_id}")
         items = self.conn.execute("SELECT p.model, i.qty, i.unit_price_eur, ROUND(i.qty * i.unit_price_eur, 2) AS "
-                                  "line_total_eur FROM order_items i JOIN products p ON p.sku=i.sku WHERE i.order_id=?",
-                                  (order_id,)).fetchall()
-        return {**dict(row), "items": [dict(i) for i in items]}
+                                  "line_total_eur, p.line FROM order_items i JOIN products p ON p.sku=i.sku "
+                                  "WHERE i.order_id=?", (order_id,)).fetchall()
+        bikes = sum(i["qty"] for i in items if i["line"] != "accessory")
+        total = round(sum(i["line_total_eur"] for i in items), 2)  # the tool adds up; the model copies one number
+        return {**dict(row), "items": [{k: i[k] for k in i.keys() if k != "line"} for i in items],
+                "bikes": bikes, "total_eur": total}
 
     def get_shipment(self, order_id: str) -> dict:
         """The shipment of an order: status, carrier, shipped date, ETA and delivered date."""
@@ -89,13 +99,24 @@ class ToolBox:
             raise ToolError(f"no shipment for {order_id}")
         return dict(row)
 
-    def get_stock(self, model: str) -> list:
-        """Units of a bike model per warehouse, largest first."""
+    def _model(self, model: str) -> str:
+        """The catalogue name for a model, forgiving case, spacing and hyphens; a clear error listing the valid ones."""
+        models = [r[0] for r in self.conn.execute("SELECT DISTINCT model FROM products ORDER BY model")]
+        key = re.sub(r"[^a-z0-9]", "", str(model).lower())
+        norm = {re.sub(r"[^a-z0-9]", "", m.lower()): m for m in models}
+        hits = [m for k, m in norm.items() if key and (k == key or (len(key) >= 4 and (key in k or k in key)))]
+        if key in norm:
+            return norm[key]
+        if len(hits) == 1:
+            return hits[0]
+        raise ToolError(f"unknown model {model!r}; models: {', '.join(models)}")
+
+    def get_stock(self, model: str) -> dict:
+        """Units of a bike model per warehouse (largest first) and the total over all warehouses."""
+        name = self._model(model)
         rows = self.conn.execute("SELECT s.warehouse, s.qty FROM stock s JOIN products p ON p.sku=s.sku "
-                                 "WHERE lower(p.model)=? ORDER BY s.qty DESC, s.warehouse", (model.lower(),)).fetchall()
-        if not rows:
-            raise ToolError(f"unknown model {model!r}")
-        return [dict(r) for r in rows]
+                                 "WHERE p.model=? ORDER BY s.qty DESC, s.warehouse", (name,)).fetchall()
+        return {"model": name, "total": sum(r["qty"] for r in rows), "warehouses": [dict(r) for r in rows]}
 
     def list_bookings(self, customer_id: int) -> list:
         """A customer's upcoming booked service appointments, soonest first."""
@@ -380,8 +401,7 @@ def expert_trace(template: str, params: dict, tools: dict, question: str) -> Tra
     if template in ("order_total", "order_total_with_shipping", "warranty_left_days"):
         order = call(f"get_order({_q(p['order_id'])})")
         if template == "order_total":
-            total = call("calculator(" + _q(" + ".join(str(i["line_total_eur"]) for i in order["items"])) + ")")
-            call(f"final_answer({_q(f'{total:.2f}')})")
+            call(f"final_answer({_q('%.2f' % order['total_eur'])})")
         elif template == "warranty_left_days":
             kb = call('search_kb("drive unit warranty months")')
             months = int(re.search(r"(\d+) months", " ".join(k["text"] for k in kb)).group(1))
@@ -390,10 +410,9 @@ def expert_trace(template: str, params: dict, tools: dict, question: str) -> Tra
             call(f"final_answer({_q(str(max(0, left)))})")
         else:
             kb = call(f"search_kb({_q('shipping cost per bike ' + order['country'])})")
-            cost = _shipping_cost(kb, order["country"])
-            bikes = sum(i["qty"] for i in order["items"] if i["unit_price_eur"] >= 300)
-            parts = " + ".join(str(i["line_total_eur"]) for i in order["items"])
-            total = call(f"calculator({_q(f'{parts} + {bikes} * {cost}' if bikes else f'{parts} + 6.9')})")
+            cost, total = _shipping_cost(kb, order["country"]), order["total_eur"]
+            bikes = order["bikes"]
+            total = call(f"calculator({_q(f'{total} + {bikes} * {cost:g}' if bikes else f'{total} + 6.9')})")
             call(f"final_answer({_q(f'{total:.2f}')})")
     elif template in ("days_until_eta", "order_in_return_window"):
         ship = call(f"get_shipment({_q(p['order_id'])})")
@@ -412,12 +431,11 @@ def expert_trace(template: str, params: dict, tools: dict, question: str) -> Tra
             ok = call(f"calculator({_q(f'{since} <= {window}')})")
             call(f"final_answer({_q('yes' if ok else 'no')})")
     elif template in ("stock_total", "most_stocked_warehouse"):
-        rows = call(f"get_stock({_q(p['model'])})")
+        stock = call(f"get_stock({_q(p['model'])})")
         if template == "stock_total":
-            total = call("calculator(" + _q(" + ".join(str(r["qty"]) for r in rows)) + ")")
-            call(f"final_answer({_q(str(total))})")
+            call(f"final_answer({_q(str(stock['total']))})")
         else:
-            call(f"final_answer({_q(rows[0]['warehouse'])})")
+            call(f"final_answer({_q(stock['warehouses'][0]['warehouse'])})")
     else:  # the customer templates
         cust = call(f"find_customer({_q(p['first_name'])}, {_q(p['last_name'])})")
         if template == "booking_next_date":
@@ -446,35 +464,83 @@ def _shipping_cost(kb: list, country: str) -> float:
 # More ways to ask each kind of task, used only for training. A real team would collect varied phrasings
 # from logs; none of these is a held-out eval phrasing (a test checks), so held-out wording stays unseen.
 EXTRA_PHRASINGS = {
-    "order_total": ["Order {order_id}: what do all its items add up to?", "Tell me the sum of order {order_id} in EUR.",
-                    "What's the order value of {order_id}?", "Total price of everything in order {order_id}?"],
-    "days_until_eta": ["How many days from today until order {order_id} arrives?", "Order {order_id}: days left until its ETA?",
-                       "When is {order_id} due, in days from today?", "How long until the delivery of {order_id} (days)?"],
-    "stock_total": ["How many {model} bikes are in stock in total?", "Sum of {model} units over all warehouses?",
-                    "Total {model} inventory, all warehouses together?", "How many {model} can we ship from stock overall?"],
+    "order_total": ["Order {order_id}: what do all its items add up to?",
+                    "Tell me the sum of order {order_id} in EUR.",
+                    "What's the order value of {order_id}?",
+                    "Total price of everything in order {order_id}?",
+                    "Order {order_id}: what is the combined price of its items?",
+                    "What was the invoice amount of {order_id}, in euros?",
+                    "Please compute the full value of order {order_id}.",
+                    "Summing every line of order {order_id}, what do we get?"],
+    "days_until_eta": ["How many days from today until order {order_id} arrives?",
+                       "Order {order_id}: days left until its ETA?",
+                       "When is {order_id} due, in days from today?",
+                       "How long until the delivery of {order_id} (days)?",
+                       "What is the ETA of order {order_id}, as a number of days from now?",
+                       "Order {order_id} is on its way: in how many days should it arrive?",
+                       "How many days does the customer of {order_id} still have to wait for the delivery?",
+                       "Days remaining before order {order_id} reaches its estimated arrival date?",
+                       "How many days remain until order {order_id} is delivered?",
+                       "How many days to go before the ETA of {order_id}?",
+                       "Order {order_id}: how many days are left until it arrives, from today?"],
+    "stock_total": ["How many {model} bikes are in stock in total?",
+                    "Sum of {model} units over all warehouses?",
+                    "Total {model} inventory, all warehouses together?",
+                    "How many {model} can we ship from stock overall?",
+                    "What is our overall inventory of {model}, every warehouse counted?",
+                    "Across Leipzig, Lyon and Rotterdam together, how many {model} do we hold?",
+                    "How many units of {model} are available in all warehouses combined?",
+                    "Give the total {model} quantity we have on hand.",
+                    "{model}: total units in stock?"],
     "latest_order_status": ["What's the status of the newest order from {first_name} {last_name}?",
                             "{first_name} {last_name}: where is their last order now?",
                             "Shipment status of the most recent order by {first_name} {last_name}?",
-                            "Has the latest order of {first_name} {last_name} shipped? Give its status."],
+                            "Has the latest order of {first_name} {last_name} shipped? Give its status.",
+                            "{first_name} {last_name} wants to know where their most recent order is. What is its shipment status?",
+                            "What shipment status does the newest order of {first_name} {last_name} have?",
+                            "Check the last order placed by {first_name} {last_name}: what is its delivery status?"],
     "count_orders_customer": ["How many orders do we have from {first_name} {last_name}?",
                               "Number of orders placed by {first_name} {last_name}?",
                               "{first_name} {last_name} has ordered how many times?",
-                              "How many orders are on file for customer {first_name} {last_name}?"],
-    "most_stocked_warehouse": ["Where is most of our {model} stock?", "Which warehouse has the highest {model} stock?",
+                              "How many orders are on file for customer {first_name} {last_name}?",
+                              "How many orders has customer {first_name} {last_name} made so far?",
+                              "{first_name} {last_name}: what is their total number of orders?",
+                              "Tell me how many orders are recorded for {first_name} {last_name}."],
+    "most_stocked_warehouse": ["Where is most of our {model} stock?",
+                               "Which warehouse has the highest {model} stock?",
                                "{model}: which warehouse has the most units on hand?",
-                               "Which site holds the biggest quantity of {model}?"],
-    "booking_next_date": ["Next service date for {first_name} {last_name}?", "When is {first_name} {last_name} booked in next?",
+                               "Which site holds the biggest quantity of {model}?",
+                               "Which of our warehouses has the most units of {model}?",
+                               "Where do we keep the largest quantity of {model}? Give the warehouse.",
+                               "Tell me the warehouse holding the most {model} right now.",
+                               "Which warehouse should ship {model}, the one with the most on hand?",
+                               "Top warehouse by {model} stock?"],
+    "booking_next_date": ["Next service date for {first_name} {last_name}?",
+                          "When is {first_name} {last_name} booked in next?",
                           "What day is the upcoming workshop booking of {first_name} {last_name}?",
-                          "When does {first_name} {last_name} bring the bike in for service next?"],
-    "order_in_return_window": ["Is {order_id} still returnable today?", "Can the customer send back order {order_id} now?",
+                          "When does {first_name} {last_name} bring the bike in for service next?",
+                          "On which date is the next service of {first_name} {last_name}?",
+                          "{first_name} {last_name} has a workshop appointment coming up: what date?"],
+    "order_in_return_window": ["Is {order_id} still returnable today?",
+                               "Can the customer send back order {order_id} now?",
                                "Order {order_id}: are we still within the return window?",
-                               "Would a return of order {order_id} today be accepted?"],
-    "warranty_left_days": ["Days of motor warranty left on order {order_id}?", "How long is the drive unit of order {order_id} still covered, in days?",
+                               "Would a return of order {order_id} today be accepted?",
+                               "The customer of order {order_id} wants a refund today. Is the return still possible?",
+                               "Does order {order_id} still fall inside our return period?"],
+    "warranty_left_days": ["Days of motor warranty left on order {order_id}?",
+                           "How long is the drive unit of order {order_id} still covered, in days?",
                            "Order {order_id}: remaining drive unit warranty in days?",
-                           "How many days until the motor warranty of {order_id} runs out?"],
-    "order_total_with_shipping": ["Order {order_id} plus shipping: what's the total?", "Total for {order_id} with delivery cost included?",
+                           "How many days until the motor warranty of {order_id} runs out?",
+                           "How many days of warranty does the motor from order {order_id} have left?",
+                           "Order {order_id}: days left until the drive unit warranty expires?"],
+    "order_total_with_shipping": ["Order {order_id} plus shipping: what's the total?",
+                                  "Total for {order_id} with delivery cost included?",
                                   "What does order {order_id} cost once shipping is added?",
-                                  "Including the shipping fee, how much is order {order_id}?"],
+                                  "Including the shipping fee, how much is order {order_id}?",
+                                  "How much does the customer of {order_id} pay overall, shipping to their country included?",
+                                  "Order {order_id}: give the total with the delivery charge for the customer's zone.",
+                                  "What is the grand total of order {order_id} once we add shipping?",
+                                  "Order value plus shipping cost for {order_id}?"],
 }
 
 
@@ -494,8 +560,11 @@ def training_traces(tools: dict, conn, per_template: int = 12, seed: int = 0, ex
     rng, traces = random.Random(seed), []
     for template in templates or list(T.TEMPLATES):
         options = [p for p in T.candidates(template, conn) if T.entity_of(p) not in exclude]
-        for params in rng.sample(options, min(per_template, len(options))):
-            question = rng.choice(train_phrasings(template)).format(**params)
+        picks = [(p, rng.choice(train_phrasings(template))) for p in rng.sample(options, min(per_template, len(options)))]
+        pairs = [(p, ph) for p in options for ph in train_phrasings(template) if (p, ph) not in picks]
+        rng.shuffle(pairs)  # few entities (e.g. models): the same entity again, asked in another training phrasing
+        for params, phrasing in picks + pairs[:per_template - len(picks)]:
+            question = phrasing.format(**params)
             trace = expert_trace(template, params, tools, question)
             if trace.answer == T.compute_gold({"template": template, "params": params}, conn):
                 traces.append(trace)  # keep only traces whose answer is right

@@ -109,3 +109,28 @@ def test_extra_training_phrasings_never_use_eval_wording():
 
     for template, phrasings in agents.EXTRA_PHRASINGS.items():
         assert not set(phrasings) & set(PHRASINGS_EVAL[template])
+
+
+def test_tools_do_the_arithmetic_and_forgive_model_names(box):
+    order = box.tools["get_order"]("VB-10284")
+    assert order["total_eur"] == round(sum(i["line_total_eur"] for i in order["items"]), 2) and order["bikes"] >= 0
+    stock = box.tools["get_stock"]("Metro S3")
+    assert stock["total"] == sum(r["qty"] for r in stock["warehouses"]) and stock["model"] == "Metro S3"
+    for variant in ["metro s3", "Metro-S3", "METRO S3 "]:
+        assert box.tools["get_stock"](variant) == stock
+    with pytest.raises(agents.ToolError, match="models: .*Metro S3"):
+        box.tools["get_stock"]("Metro")  # ambiguous: the error names the valid models
+
+
+def test_few_entity_templates_still_get_enough_training_traces(box):
+    traces = agents.agent_training_traces(box, per_template=12)
+    stock = [t for t in traces if t.steps[0].output.startswith("get_stock")]
+    assert len(stock) >= 20 and len({t.question for t in traces}) == len(traces)
+
+
+def test_find_customer_forgives_one_slip_only(box):
+    first, last = box.conn.execute("SELECT first_name, last_name FROM customers ORDER BY id").fetchone()
+    exact = box.tools["find_customer"](first, last)
+    assert box.tools["find_customer"](first.lower(), last + "s") == exact
+    with pytest.raises(agents.ToolError, match="no customer"):
+        box.tools["find_customer"](first, "Nobody")
