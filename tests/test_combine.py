@@ -1,0 +1,85 @@
+"""Notebook 04's package code on small inputs: FT + RAG data, the mixed-set scorer, agent citations."""
+import pytest
+
+from llmcourse import agents, domain, rag
+from llmcourse import combine as cb
+from llmcourse.domain.style import check_style, extract_refs
+from llmcourse.evaluate import answer_match
+
+
+@pytest.fixture(scope="module")
+def qa():
+    return domain.load_eval("qa")
+
+
+@pytest.fixture(scope="module")
+def index():
+    return rag.build_hybrid_index()
+
+
+def test_fact_reply_keeps_the_house_style_and_cites_its_fact(index):
+    chunk = next(iter(index.dense.chunks.values()))
+    for name in ("Ada", None):
+        reply = cb.fact_reply(chunk, name)
+        assert check_style(reply, name) == []
+        assert extract_refs(reply) == [chunk.doc_id] and chunk.text in reply
+    prompt = cb.ft_rag_messages("How heavy?", [chunk], "Ada")[0]["content"]
+    assert f"[{chunk.doc_id}] {chunk.text}" in prompt and "From: Ada\nHow heavy?" in prompt
+
+
+def test_training_set_never_states_an_eval_answer(qa, index):
+    chunks = list(index.dense.chunks.values())
+    examples = cb.ft_rag_training_set(chunks, qa, domain.load_tickets("train"), index, n_facts=60, n_tickets=20)
+    assert len(examples) >= 60
+    eval_questions = {q["question"] for q in qa}
+    for ex in examples:
+        content = ex["messages"][0]["content"]
+        assert not any(q in content for q in eval_questions)
+        cited = extract_refs(ex["reply"])
+        assert cited and all(f"[{doc}]" in content for doc in cited)  # cites only what the prompt shows
+        for q in qa:  # no training source states an eval answer of its own document
+            for line in content.splitlines():
+                if line.startswith("[") and any(line.startswith(f"[{d}]") for d in q["doc_ids"]) and q["answer"]:
+                    assert not answer_match(line, q["answer"], q["aliases"]), (q["id"], line)
+    assert examples == cb.ft_rag_training_set(chunks, qa, domain.load_tickets("train"), index, n_facts=60, n_tickets=20)
+
+
+def test_asked_in_eval_flags_the_fact_an_eval_question_needs(qa, index):
+    q = next(q for q in qa if q["answer"] and q["doc_ids"] and q["tenant"] == "public")
+    stating = [c for c in index.dense.chunks.values() if c.doc_id in q["doc_ids"] and answer_match(c.text, q["answer"], q["aliases"])]
+    assert stating and all(cb.asked_in_eval(c, qa) for c in stating)
+
+
+def test_mixed_score_per_kind():
+    items = {it["kind"]: it for it in cb.mixed_items(domain.load_eval("mixed"))}
+    fact = items["kb_fact"]
+    g = fact["gold"]
+    assert cb.mixed_score(fact, {"answer": g["answer_after"], "citations": g["doc_ids_after"]}) == 1.0
+    assert cb.mixed_score(fact, {"answer": g["answer_after"], "citations": []}) == 0.0  # uncited
+    assert cb.mixed_score(fact, {"answer": "no idea", "citations": g["doc_ids_after"]}) == 0.0
+    ticket = items["ticket_reply"]
+    assert cb.mixed_score(ticket, {"answer": ticket["gold"]["reply"]}) == 1.0
+    assert cb.mixed_score(ticket, {"answer": ticket["gold"]["reply"].replace("Ref:", "See:")}) == 0.0
+    wrong_ref = "\n".join("Ref: kb-999" if line.startswith("Ref:") else line for line in ticket["gold"]["reply"].splitlines())
+    assert cb.mixed_score(ticket, {"answer": wrong_ref}) == 0.0
+    route = items["classify"]
+    cat = route["gold"]["category"]
+    assert cb.mixed_score(route, {"answer": '{"order_id":null,"category":"%s"}' % cat}) == 1.0
+    assert cb.mixed_score(route, {"answer": "nothing to see"}) == 0.0
+    task = items["live_task"]
+    assert cb.mixed_score(task, {"answer": task["gold"]["answer"]}) == 1.0
+    assert cb.mixed_score(task, {"answer": ""}) == 0.0
+
+
+def test_category_of_reads_json_then_words():
+    assert cb.category_of('{"category":"warranty"}') == "warranty"
+    assert cb.category_of("This is about a service booking, not the battery.") == "service_booking"
+    assert cb.category_of("hello") is None
+
+
+def test_agent_citations_come_from_successful_kb_searches():
+    trace = agents.Trace("q")
+    trace.steps = [agents.Step('search_kb("returns")', 'search_kb("returns")', '[{"doc_id": "kb-016", "text": "28 days"}]'),
+                   agents.Step('search_kb("x")', None, "error: bad", "tool_error"),
+                   agents.Step('get_order("VB-10001")', 'get_order("VB-10001")', '{"doc_id": "kb-999"}')]
+    assert cb.agent_citations(trace) == ["kb-016"]
