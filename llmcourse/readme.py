@@ -10,6 +10,10 @@ from pathlib import Path
 from .paths import ROOT
 
 START, END = "<!-- notebook-map:start -->", "<!-- notebook-map:end -->"
+HEAD_START, HEAD_END = "<!-- headline:start -->", "<!-- headline:end -->"
+# Notebook 04's side-by-side scores on the shared `mixed` set: (results key, approach as the course names it)
+HEADLINE = [("mixed_score_no_help", "no help"), ("mixed_score_RAG", "RAG"), ("mixed_score_finetune", "fine-tune"),
+            ("mixed_score_FT_RAG", "FT + RAG"), ("mixed_score_agent", "agent"), ("mixed_score_agent_RAG", "agent + RAG")]
 
 
 def _fmt(value) -> str:
@@ -38,10 +42,31 @@ def notebook_map(results_dir=None) -> str:
     return "\n".join(rows)
 
 
+def headline_table(results_dir=None) -> str:
+    """Every approach on the shared mixed set (notebook 04), and notebook 04's checks of the combinations."""
+    path = Path(results_dir or ROOT / "results") / "04_combining.json"
+    res = json.loads(path.read_text()) if path.exists() else {}
+    if not res:
+        return "_Run notebook 04 (`make results`) to fill this table._"
+    rows = ["| approach | share of the 45 mixed items solved |", "|---|---|"]
+    rows += [f"| {name} | {_fmt(res[key])} |" for key, name in HEADLINE if key in res]
+    checks = [("ft_rag_accuracy", "FT + RAG accuracy on week-2 questions"), ("rag_accuracy", "RAG alone, same questions"),
+              ("ft_rag_style_compliance", "FT + RAG house-style compliance"),
+              ("agent_rag_success", "agent + RAG on tasks needing KB and live data"),
+              ("agent_no_kb_success", "the same agent without the KB tool"),
+              ("framework_agreement", "five-question framework picks the measured winner (items some approach solved)"),
+              ("framework_agreement_all_items", "the same, over all items (an unsolved item counts as a miss)")]
+    rows += ["", "| combination check | value |", "|---|---|"]
+    rows += [f"| {label} | {_fmt(res[key])} |" for key, label in checks if key in res]
+    return "\n".join(rows)
+
+
+def _replace(text: str, start: str, end: str, body: str) -> str:
+    return re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: f"{start}\n{body}\n{end}", text, flags=re.S)
+
+
 def update_readme() -> None:
     path = ROOT / "README.md"
-    text = path.read_text()
-    block = f"{START}\n{notebook_map()}\n{END}"
-    new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    path.write_text(new)
+    text = _replace(path.read_text(), START, END, notebook_map())
+    path.write_text(_replace(text, HEAD_START, HEAD_END, headline_table()))
     print("README notebook map refreshed from results/")

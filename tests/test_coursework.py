@@ -104,3 +104,11 @@ def test_readme_map_is_generated_from_the_results_files():
     text = (ROOT / "README.md").read_text()
     block = text.split(START)[1].split(END)[0].strip()
     assert block == notebook_map(), "README map is stale: run `python -m llmcourse readme`"
+
+
+def test_readme_headline_table_is_generated_from_notebook_04():
+    from llmcourse.readme import HEAD_END, HEAD_START, headline_table
+
+    text = (ROOT / "README.md").read_text()
+    assert HEAD_START in text, "README needs the generated headline table"
+    assert text.split(HEAD_START)[1].split(HEAD_END)[0].strip() == headline_table(), "run `python -m llmcourse readme`"

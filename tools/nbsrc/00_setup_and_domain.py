@@ -7,7 +7,7 @@
 # - the one evaluation harness that scores every approach in this course on the same items;
 # - why we need RAG, fine-tuning and agents at all: the base model alone, measured.
 #
-# **Time:** about 3 minutes on a 2-core CPU (the first run converts the model once, ~20 s extra); under 1 minute on a GPU.
+# **Time:** about 3 minutes on a 2-core CPU (the first run converts the model once, ~20 s extra); on a GPU not measured yet (no GPU was available to us; the README map will show it once measured).
 #
 # Everything about Voltbird is invented, so the model cannot have seen it during pre-training. Any correct
 # answer later in the course has to come from retrieval, training or tools, and we can tell which.
