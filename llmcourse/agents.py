@@ -732,10 +732,10 @@ def run_attacks(box: ToolBox):
 def agent_settings():
     """LoRA on every linear layer of the top 12 blocks only: the backward pass stops there, so a step costs
     about half of a full-depth LoRA, and tool-call formatting is learned in a few dozen steps."""
-    from .finetune import LoraSettings
+    from .finetune import ALL_LINEAR, LoraSettings
 
     return LoraSettings(r=16, alpha=32, lr=2e-3, steps=70, batch_size=4, max_len=512, layers=list(range(18, 30)),
-                        targets=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+                        targets=ALL_LINEAR)
 
 
 def agent_training_traces(box: ToolBox, per_template: int = 30) -> list[Trace]:

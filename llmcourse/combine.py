@@ -14,7 +14,7 @@ import pandas as pd
 
 from .domain.style import SIGNOFF, check_style, extract_refs
 from .evaluate import answer_match, citation_correct, task_match
-from .finetune import LoraSettings, encode_chat, get_adapter
+from .finetune import ALL_LINEAR, LoraSettings, encode_chat, get_adapter
 from .models import LLM, generate
 
 # ---------------------------------------------------------------- FT + RAG: data
@@ -79,7 +79,7 @@ def ft_rag_training_set(chunks, qa: list[dict], tickets: list[dict], index, n_fa
 # Like the tool-calling adapter: every linear layer of the top 12 blocks (cheap backward pass), a few dozen steps.
 FT_RAG_SETTINGS = LoraSettings(r=16, alpha=32, lr=2e-3, steps=48, batch_size=4, max_len=224,
                                layers=list(range(18, 30)),
-                               targets=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+                               targets=ALL_LINEAR)
 
 
 def ft_rag_adapter(llm: LLM, examples: list[dict], settings: LoraSettings = FT_RAG_SETTINGS, retrain: bool = False):

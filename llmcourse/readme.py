@@ -48,7 +48,7 @@ def headline_table(results_dir=None) -> str:
     res = json.loads(path.read_text()) if path.exists() else {}
     if not res:
         return "_Run notebook 04 (`make results`) to fill this table._"
-    rows = ["| approach | share of the 45 mixed items solved |", "|---|---|"]
+    rows = [f"| approach | share of the {res.get('mixed_items', '')} mixed items solved |", "|---|---|"]
     rows += [f"| {name} | {_fmt(res[key])} |" for key, name in HEADLINE if key in res]
     checks = [("ft_rag_accuracy", "FT + RAG accuracy on week-2 questions"), ("rag_accuracy", "RAG alone, same questions"),
               ("ft_rag_style_compliance", "FT + RAG house-style compliance"),
