@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup lab test test-fast results learner readme
+.PHONY: setup lab lint test test-fast results learner readme
 
 $(STAMP): requirements.txt requirements-models.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ setup: $(STAMP)
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
 
+lint: setup
+	$(VENV)/bin/ruff check llmcourse tests
+
 # Notebooks run under nbval write their results to a scratch folder, so a test run never edits results/.
-test: setup
+# After the notebooks, tests/test_results_drift.py compares their fresh numbers with the committed results/.
+test: setup lint
 	LLMCOURSE_RESULTS=$${LLMCOURSE_RESULTS:-$$(mktemp -d)} $(PY) -m pytest tests solutions --nbval-lax --nbval-current-env \
 		--sanitize-with tests/sanitize.cfg -v --durations=20
 

@@ -1,10 +1,11 @@
 """Approaches as batch callables for `evaluate.run_eval`: items in, one output dict per item out.
 
 This module holds the simplest one, the model with no help; RAG, fine-tuned and agent approaches live beside
-the code they need (rag, finetune, agents) and follow the same contract.
+the code they need (rag, finetune, agents) and follow the same contract (`evaluate.Output`).
 """
 from __future__ import annotations
 
+from .evaluate import generated
 from .models import LLM, generate
 
 ASSISTANT = "You are the assistant of Voltbird, a maker of e-bikes. Answer the question briefly."
@@ -23,6 +24,5 @@ def no_help(llm: LLM, max_new_tokens: int = 48, model=None, system: str | None =
     def approach(items: list[dict]) -> list[dict]:
         prompts = [item_prompt(llm, it, system) for it in items]
         outs = generate(llm, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), model=model)
-        return [{"answer": o["text"], "prompt_tokens": o["prompt_tokens"], "output_tokens": o["output_tokens"],
-                 "llm_calls": 1} for o in outs]
+        return [generated(o) for o in outs]
     return approach

@@ -13,9 +13,9 @@ import re
 import pandas as pd
 
 from .domain.style import SIGNOFF, check_style, extract_refs
-from .evaluate import answer_match, citation_correct, task_match
-from .finetune import ALL_LINEAR, LoraSettings, encode_chat, get_adapter
-from .models import LLM, generate
+from .evaluate import answer_match, citation_correct, generated, task_match
+from .finetune import LoraSettings, encode_chat, extraction_approach, get_adapter, top_blocks, tuned_reply_approach
+from .models import LLM, generate, merge_lora
 
 # ---------------------------------------------------------------- FT + RAG: data
 
@@ -77,9 +77,7 @@ def ft_rag_training_set(chunks, qa: list[dict], tickets: list[dict], index, n_fa
 
 
 # Like the tool-calling adapter: every linear layer of the top 12 blocks (cheap backward pass), a few dozen steps.
-FT_RAG_SETTINGS = LoraSettings(r=16, alpha=32, lr=2e-3, steps=48, batch_size=4, max_len=224,
-                               layers=list(range(18, 30)),
-                               targets=ALL_LINEAR)
+FT_RAG_SETTINGS = top_blocks(steps=48, lr=2e-3, batch_size=4, max_len=224)
 
 
 def ft_rag_adapter(llm: LLM, examples: list[dict], settings: LoraSettings = FT_RAG_SETTINGS, retrain: bool = False):
@@ -88,20 +86,18 @@ def ft_rag_adapter(llm: LLM, examples: list[dict], settings: LoraSettings = FT_R
         return [encode_chat(tok, e["messages"], e["reply"], max_len=settings.max_len) for e in examples]
 
     model, stats = get_adapter(llm, "ft-rag", make, settings, retrain=retrain)
-    return model.merge_and_unload().eval(), stats
+    return merge_lora(model), stats
 
 
 def ft_rag_approach(llm: LLM, index, model, k: int = 1, max_new_tokens: int = 100):
     """A run_eval approach: retrieve k facts (as the item's tenant), the tuned model writes the reply and cites."""
     def approach(items: list[dict]) -> list[dict]:
         chunk_lists = [[c for c, _ in index.search(it["question"], k, it.get("tenant"))] for it in items]
-        prompts = [llm.tokenizer.apply_chat_template(ft_rag_messages(it["question"], ch, it.get("first_name")),
-                                                     tokenize=False, add_generation_prompt=True)
+        prompts = [llm.render(ft_rag_messages(it["question"], ch, it.get("first_name")))
                    for it, ch in zip(items, chunk_lists)]
         outs = generate(llm, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), model=model)
-        return [{"answer": o["text"], "citations": extract_refs(o["text"]), "retrieved": [c.doc_id for c in ch],
-                 "context": [c.text for c in ch], "prompt_tokens": o["prompt_tokens"], "output_tokens": o["output_tokens"], "llm_calls": 1}
-                for o, ch in zip(outs, chunk_lists)]
+        return [generated(o, citations=extract_refs(o["text"]), retrieved=[c.doc_id for c in ch],
+                          context=[c.text for c in ch]) for o, ch in zip(outs, chunk_lists)]
     return approach
 
 
@@ -121,6 +117,12 @@ def style_rate(answers, first_names=None) -> float:
 # ---------------------------------------------------------------- the mixed set
 
 APPROACHES = ["no help", "RAG", "fine-tune", "FT + RAG", "agent", "agent + RAG"]
+
+
+def mixed_score_key(approach: str) -> str:
+    """The results key of an approach's mixed-set score (notebook 04 writes it, the README reads it)."""
+    return "mixed_score_" + approach.replace(" + ", "_").replace(" ", "_").replace("-", "")
+
 CATEGORY_WORDS = {"battery": "battery", "error_code": "error code", "shipping": "shipping", "returns": "return",
                   "warranty": "warranty", "service_booking": "service booking"}
 
@@ -178,8 +180,6 @@ def score_table(item_list: list[dict], outputs: dict[str, list[dict]]) -> pd.Dat
 def fine_tune_outputs(llm: LLM, style_model, extractor, items: list[dict]) -> list[dict]:
     """The fine-tune column: each item goes to the notebook-02 adapter made for its job — the extraction adapter
     routes (classify) tickets, the house-style adapter answers everything else (no retrieval, no tools)."""
-    from .finetune import extraction_approach, tuned_reply_approach
-
     route = [it["kind"] == "classify" for it in items]
     outs = {}
     for flag, approach in ((True, extraction_approach(llm, extractor)),

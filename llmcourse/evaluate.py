@@ -1,8 +1,10 @@
 """One evaluation harness for every lesson.
 
-An *approach* is a callable that takes a list of eval items and returns one output dict per item, with at
-least "answer"; optionally "citations" (doc ids), "prompt_tokens", "output_tokens", "llm_calls", "steps".
-`run_eval` times it, scores every item with the metrics below and returns an `EvalResult`.
+An *approach* is a callable that takes a list of eval items and returns one `Output` per item: a dict with at
+least "answer" and, where the approach knows them, the other fields of `Output` (approaches may add their own
+keys, e.g. an agent's trace or the retrieved context). `run_eval` checks every output against that contract,
+times the approach, scores every item with the metrics below and returns an `EvalResult` whose `outputs` is the
+one log of what the approach returned.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import string
 import time
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -60,11 +63,47 @@ def citation_correct(cited: list[str], gold_ids: list[str]) -> bool:
     return bool(cited) and set(cited) <= set(gold_ids)
 
 
+class Output(TypedDict, total=False):
+    """What an approach returns for one item ("answer" is required; approaches may add keys of their own)."""
+
+    answer: str
+    citations: list  # doc ids the answer cites
+    prompt_tokens: int
+    output_tokens: int
+    llm_calls: int
+    steps: int
+    seconds: float
+
+
+_TYPES = {"answer": str, "citations": list, "prompt_tokens": int, "output_tokens": int, "llm_calls": int,
+          "steps": int, "seconds": (int, float)}
+
+
+def generated(gen: dict, **extra) -> Output:
+    """The Output of one model call (a dict from `models.generate`): its text as the answer, and its tokens."""
+    return {"answer": gen["text"], "prompt_tokens": gen["prompt_tokens"], "output_tokens": gen["output_tokens"],
+            "llm_calls": 1, **extra}
+
+
+def check_outputs(name: str, items: list[dict], outs) -> None:
+    """The approach kept the contract: one Output per item, each with a text answer and well-typed known fields."""
+    if not isinstance(outs, list) or len(outs) != len(items):
+        got = len(outs) if isinstance(outs, list) else type(outs).__name__
+        raise TypeError(f"approach {name!r} must return a list with one output per item: {len(items)} items, got {got}")
+    for item, out in zip(items, outs):
+        where = f"approach {name!r}, item {item.get('id')!r}"
+        if not isinstance(out, dict) or not isinstance(out.get("answer"), str):
+            raise TypeError(f"{where}: an output is a dict with a text 'answer', got {out!r:.120}")
+        for key, want in _TYPES.items():
+            if key in out and (not isinstance(out[key], want) or isinstance(out[key], bool)):
+                raise TypeError(f"{where}: {key!r} must be {getattr(want, '__name__', 'a number')}, got {out[key]!r:.60}")
+
+
 @dataclass
 class EvalResult:
     name: str
     rows: pd.DataFrame
-    outputs: list = None  # the approach's raw output dicts (e.g. an agent's trace), in item order
+    outputs: list = None  # the approach's Outputs (e.g. an agent's trace), in item order: the one log of a run
 
     def summary(self) -> dict:
         numeric = self.rows.select_dtypes(include=["number", "bool"]).astype(float)
@@ -101,10 +140,11 @@ def run_eval(approach, items: list[dict], name: str = "approach", batch_size: in
         batch = items[start:start + batch_size]
         t0 = time.perf_counter()
         outs = approach(batch)
+        check_outputs(name, batch, outs)
         raw += outs
         per_item = (time.perf_counter() - t0) / len(batch)
         for item, out in zip(batch, outs):
-            row = {"id": item.get("id"), "answer": out.get("answer", ""), "seconds": out.get("seconds", per_item)}
+            row = {"id": item.get("id"), "answer": out["answer"], "seconds": out.get("seconds", per_item)}
             for key in ("prompt_tokens", "output_tokens", "llm_calls", "steps"):
                 if key in out:
                     row[key] = out[key]

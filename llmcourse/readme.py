@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import json
 import re
-
-from .course import NOTEBOOKS, colab_badge
 from pathlib import Path
 
+from .combine import APPROACHES, mixed_score_key
+from .course import NOTEBOOKS, colab_badge
 from .paths import ROOT
 
 START, END = "<!-- notebook-map:start -->", "<!-- notebook-map:end -->"
 HEAD_START, HEAD_END = "<!-- headline:start -->", "<!-- headline:end -->"
 # Notebook 04's side-by-side scores on the shared `mixed` set: (results key, approach as the course names it)
-HEADLINE = [("mixed_score_no_help", "no help"), ("mixed_score_RAG", "RAG"), ("mixed_score_finetune", "fine-tune"),
-            ("mixed_score_FT_RAG", "FT + RAG"), ("mixed_score_agent", "agent"), ("mixed_score_agent_RAG", "agent + RAG")]
+HEADLINE = [(mixed_score_key(name), name) for name in APPROACHES]
 
 
 def _fmt(value) -> str:

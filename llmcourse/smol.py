@@ -15,8 +15,8 @@ import json
 from smolagents import Tool, ToolCallingAgent
 from smolagents.models import ChatMessage, ChatMessageToolCall, ChatMessageToolCallFunction, MessageRole, Model
 
-from .agents import CallError, Step, parse_call, trace_messages, validate
-from .models import LLM, generate
+from .agents import CallError, Step, parse_call, trace_messages
+from .models import LLM, generate, render_chat
 
 _TYPES = {str: "string", int: "integer", float: "number"}
 
@@ -70,13 +70,12 @@ class CourseModel(Model):
                 steps.append(Step(output=f"{call['name']}({args})".replace("'", '"')))
             elif role == "tool-response" and steps:
                 steps[-1].observation = text.split("\n", 1)[-1].strip()
-        return self.llm.tokenizer.apply_chat_template(trace_messages(question, steps, self.system), tokenize=False,
-                                                      add_generation_prompt=True)
+        return render_chat(self.llm.tokenizer, trace_messages(question, steps, self.system))
 
     def _native_prompt(self, messages) -> str:
         roles = {"tool-call": "assistant", "tool-response": "user"}
         chat = [{"role": roles.get(_role(m), _role(m)), "content": _text(m)} for m in messages]
-        return self.llm.tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+        return render_chat(self.llm.tokenizer, chat)
 
     def generate(self, messages, stop_sequences=None, response_format=None, tools_to_call_from=None, **kwargs):
         prompt = self._course_prompt(messages) if self.mode == "course" else self._native_prompt(messages)

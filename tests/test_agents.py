@@ -72,7 +72,7 @@ def test_expert_traces_reach_the_gold_answer(box):
 
 
 def test_training_traces_avoid_eval_entities_and_phrasings(box):
-    from llmcourse.domain.tasks import PHRASINGS_EVAL, eval_entities
+    from llmcourse.domain.tasks import eval_entities
 
     tasks = domain.load_eval("tasks")
     traces = agents.agent_training_traces(box, per_template=3)
@@ -134,3 +134,22 @@ def test_find_customer_forgives_one_slip_only(box):
     assert box.tools["find_customer"](first.lower(), last + "s") == exact
     with pytest.raises(agents.ToolError, match="no customer"):
         box.tools["find_customer"](first, "Nobody")
+
+
+def test_llm_policy_renders_each_trace_with_the_model_template(monkeypatch):
+    from llmcourse import models
+
+    class FakeLLM:
+        def render(self, messages):
+            return "|".join(m["content"] for m in messages)
+
+    seen = {}
+
+    def fake_generate(llm, prompts, **kwargs):
+        seen.update(prompts=prompts, **kwargs)
+        return [{"text": "today()", "prompt_tokens": 3, "output_tokens": 1} for _ in prompts]
+
+    monkeypatch.setattr(models, "generate", fake_generate)
+    outputs = agents.llm_policy(FakeLLM(), "sys")([agents.Trace("q1"), agents.Trace("q2")])
+    assert outputs == (["today()", "today()"], [3, 3], [1, 1])
+    assert seen["prompts"] == ["sys|q1", "sys|q2"] and seen["stop"] == ["\n"] and seen["batch_size"] == 8

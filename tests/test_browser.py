@@ -1,11 +1,11 @@
 """JupyterLab in a real browser: open notebook 00, run its first cells through the UI, read the output."""
+import json
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +21,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def kernel_idle(url: str, token: str) -> bool:
+    """True once the server runs at least one kernel and every kernel is idle (Jupyter's REST API)."""
+    kernels = json.loads(urllib.request.urlopen(f"{url}/api/kernels?token={token}", timeout=5).read())
+    return bool(kernels) and all(k.get("execution_state") == "idle" for k in kernels)
 
 
 @pytest.fixture
@@ -63,14 +69,13 @@ def test_notebook_00_runs_in_jupyterlab(lab, tmp_path):
         driver.get(f"{url}/lab/tree/00_setup_and_domain.ipynb?token={token}")
         wait = WebDriverWait(driver, 120)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")))
-        wait.until(lambda d: "Idle" in d.find_element(By.CSS_SELECTOR, ".jp-Toolbar-kernelStatus, "
-                   "[data-jp-interaction-mode], .jp-StatusBar-TextItem").get_attribute("outerHTML") or True)
-        time.sleep(3)
-        driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[0].click()
+        wait.until(lambda d: kernel_idle(url, token))  # the notebook's kernel has started and waits for input
+        cells = driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")
+        cells[0].click()
         body = driver.find_element(By.CSS_SELECTOR, ".jp-Notebook")
-        for _ in range(3):  # the title (markdown), the Colab cell (does nothing here), the environment check
+        for i in range(3):  # the title (markdown), the Colab cell (does nothing here), the environment check
             body.send_keys(Keys.ESCAPE, Keys.SHIFT + Keys.ENTER)
-            time.sleep(1)
+            wait.until(lambda d, i=i: "jp-mod-active" in (cells[i + 1].get_attribute("class") or ""))  # focus moved on
         wait.until(lambda d: "transformers" in d.find_element(By.CSS_SELECTOR, ".jp-Notebook").text)
         text = driver.find_element(By.CSS_SELECTOR, ".jp-Notebook").text
         driver.save_screenshot(str(tmp_path / "jupyterlab_notebook_00.png"))

@@ -3,13 +3,9 @@ import pytest
 
 from llmcourse import agents, domain, rag
 from llmcourse import combine as cb
+from llmcourse import finetune as ft
 from llmcourse.domain.style import check_style, extract_refs
 from llmcourse.evaluate import answer_match
-
-
-@pytest.fixture(scope="module")
-def qa():
-    return domain.load_eval("qa")
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +79,22 @@ def test_agent_citations_come_from_successful_kb_searches():
                    agents.Step('search_kb("x")', None, "error: bad", "tool_error"),
                    agents.Step('get_order("VB-10001")', 'get_order("VB-10001")', '{"doc_id": "kb-999"}')]
     assert cb.agent_citations(trace) == ["kb-016"]
+
+
+def test_ft_rag_settings_are_the_top_blocks_preset():
+    assert cb.FT_RAG_SETTINGS == ft.top_blocks(steps=48, lr=2e-3, batch_size=4, max_len=224)
+    old = ft.LoraSettings(r=16, alpha=32, lr=2e-3, steps=48, batch_size=4, max_len=224, layers=list(range(18, 30)),
+                          targets=ft.ALL_LINEAR)  # its definition before the preset: the same cache key
+    if cb.FT_RAG_SETTINGS.layer_indices() == list(range(18, 30)):  # the default 30-block model
+        assert cb.FT_RAG_SETTINGS.key() == old.key()
+
+
+def test_ft_rag_prompt_goes_through_the_chat_template(index):
+    from llmcourse.models import load_llm
+
+    llm = load_llm()
+    approach = cb.ft_rag_approach(llm, index, llm.model, max_new_tokens=2)
+    outs = approach([{"question": "How heavy?", "first_name": "Ada"}])
+    hit = next(c for c, _ in index.search("How heavy?", 1, None))
+    prompt = llm.render(cb.ft_rag_messages("How heavy?", [hit], "Ada"))
+    assert outs[0]["prompt_tokens"] == llm.count_tokens(prompt) and outs[0]["retrieved"] == [hit.doc_id]

@@ -1,7 +1,6 @@
 """Learner copies: in sync with solutions/, no outputs, no leaked solutions, a stub and a check per exercise."""
 import copy
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -112,3 +111,33 @@ def test_readme_headline_table_is_generated_from_notebook_04():
     text = (ROOT / "README.md").read_text()
     assert HEAD_START in text, "README needs the generated headline table"
     assert text.split(HEAD_START)[1].split(HEAD_END)[0].strip() == headline_table(), "run `python -m llmcourse readme`"
+
+
+def test_a_fork_changes_one_setting_and_generate_rewrites_the_colab_cell(tmp_path):
+    import nbformat
+
+    from llmcourse.course import GITHUB_REPO, colab_cell
+    from llmcourse.coursework.generate import sync_colab_cell
+
+    fork = colab_cell("someone/my-course")
+    assert "https://github.com/someone/my-course" in fork and "/content/my-course" in fork
+    assert GITHUB_REPO not in fork
+    current, stale = tmp_path / "00_current.ipynb", tmp_path / "01_stale.ipynb"
+    source = (ROOT / "solutions" / "00_setup_and_domain.ipynb").read_text()
+    current.write_text(source)
+    nb = nbformat.reads(source, as_version=4)
+    next(c for c in nb.cells if c.cell_type == "code").source = fork
+    stale.write_text(nbformat.writes(nb))
+    assert not sync_colab_cell(current) and current.read_text() == source  # up to date: the file is not touched
+    assert sync_colab_cell(stale)
+    assert next(c for c in nbformat.read(stale, as_version=4).cells if c.cell_type == "code").source == COLAB_CELL
+
+
+def test_readme_gpu_column_reads_a_gpu_results_folder_when_present(tmp_path):
+    from llmcourse.readme import notebook_map
+
+    (tmp_path / "gpu").mkdir()
+    (tmp_path / "00_setup_and_domain.json").write_text('{"runtime_s": 120.0}')
+    assert "| 2.0 min | not measured yet |" in notebook_map(tmp_path)
+    (tmp_path / "gpu" / "00_setup_and_domain.json").write_text('{"runtime_s": 30.0}')
+    assert "| 2.0 min | 0.5 min |" in notebook_map(tmp_path)

@@ -8,7 +8,9 @@ import pytest
 
 import llmcourse.domain as dom
 from llmcourse.domain import content as C
+from llmcourse.domain import docs as D
 from llmcourse.domain import tasks as T
+from llmcourse.domain import tickets as TK
 from llmcourse.domain.build import build_all
 from llmcourse.domain.db import TABLES, advance_today, connect, table_rows
 from llmcourse.domain.style import RULES, check_style, extract_refs, is_compliant
@@ -20,16 +22,6 @@ KINDS = {"manual", "troubleshooting", "policy", "service", "faq", "release_notes
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory):
     return build_all(tmp_path_factory.mktemp("data"), seed=0)
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return dom.load_kb()
-
-
-@pytest.fixture(scope="module")
-def qa():
-    return dom.load_eval("qa")
 
 
 def db_contents(path):
@@ -107,6 +99,34 @@ def test_week2_updates(kb):
         - sum(u.meta["action"] == "remove" for u in updates)
 
 
+def all_rendered_docs():
+    public = D.public_docs()
+    return public + D.tenant_docs() + [doc for _, doc in D.update_docs(D.key_to_id(public))]
+
+
+def test_every_kb_source_template_is_used_and_filled(monkeypatch):
+    used = set()
+    read = D.read_template
+
+    def spy(path):
+        used.add(path)
+        return read(path)
+
+    monkeypatch.setattr(D, "read_template", spy)
+    docs = all_rendered_docs()
+    files = {p.relative_to(D.SOURCE_DIR).as_posix() for p in D.SOURCE_DIR.rglob("*.md")}
+    assert used == files
+    for doc in docs:
+        assert not re.search(r"[{}]", doc["body"] + doc["meta"]["title"]), doc["meta"]["id"]
+
+
+def test_accessory_shipping_comes_from_content(qa):
+    shipping = next(d for d in D.public_docs() if d["key"] == "shipping")
+    assert C.euros(C.ACCESSORY_SHIPPING_EUR) == "6.90"
+    assert f"only accessories ship for €{C.euros(C.ACCESSORY_SHIPPING_EUR)} in every zone" in shipping["body"]
+    assert any(q["answer"] == "€6.90" for q in qa)
+
+
 # ---------------------------------------------------------------- QA eval set
 
 def test_qa_answers_appear_in_cited_docs(kb, qa):
@@ -175,6 +195,11 @@ def test_more_broken_step_blocks():
     five_steps = GOOD.replace("2. Do that.", "2. a\n3. b\n4. c\n5. d")
     wrong_order = GOOD.replace("2. Do that.", "3. Do that.")
     assert "steps" in check_style(five_steps) and "steps" in check_style(wrong_order)
+
+
+def test_ticket_categories_have_one_source():
+    for table in (TK.TRAIN_TEMPLATES, TK.UNSEEN_TEMPLATES, TK.REPLIES):
+        assert set(table) == set(C.TICKET_CATEGORIES)
 
 
 def test_train_and_heldout_tickets_are_disjoint():

@@ -43,3 +43,22 @@ def test_run_eval_scores_and_times_a_batch_approach():
 
 def test_task_match_date_type_with_no_date_gold():
     assert task_match("none", "none", "date") and not task_match("2026-03-05", "none", "date")
+
+
+def test_run_eval_checks_the_output_contract():
+    import pytest
+
+    from llmcourse.evaluate import generated, run_eval
+
+    items = [{"id": "a", "question": "q", "answer": "4", "aliases": []}, {"id": "b", "question": "q", "answer": "5",
+                                                                         "aliases": []}]
+    ok = run_eval(lambda b: [generated({"text": "4", "prompt_tokens": 3, "output_tokens": 1}) for _ in b], items,
+                  progress=False)
+    assert ok.outputs[0] == {"answer": "4", "prompt_tokens": 3, "output_tokens": 1, "llm_calls": 1}
+    assert list(ok.rows["accurate"]) == [True, False]
+    with pytest.raises(TypeError, match="one output per item: 2 items, got 1"):
+        run_eval(lambda b: [{"answer": "4"}], items, progress=False)
+    with pytest.raises(TypeError, match="item 'a'.*text 'answer'"):
+        run_eval(lambda b: [{"answer": None} for _ in b], items, progress=False)
+    with pytest.raises(TypeError, match="'llm_calls' must be int"):
+        run_eval(lambda b: [{"answer": "4", "llm_calls": "one"} for _ in b], items, progress=False)

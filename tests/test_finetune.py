@@ -2,23 +2,10 @@
 import json
 import math
 
-import pytest
-
-from llmcourse import domain
+from llmcourse import domain, models
 from llmcourse import finetune as ft
+from llmcourse.domain.content import TICKET_CATEGORIES
 from llmcourse.domain.style import check_style
-
-
-@pytest.fixture(scope="module")
-def llm():
-    from llmcourse.models import load_llm
-
-    return load_llm()
-
-
-@pytest.fixture(scope="module")
-def tickets():
-    return domain.load_tickets("train")
 
 
 def test_encode_chat_learns_only_the_reply(llm, tickets):
@@ -94,7 +81,7 @@ def test_train_lowers_the_loss_and_cache_round_trips(llm, tickets, tmp_path, mon
         (tmp_path / name).mkdir(exist_ok=True)
         return tmp_path / name
 
-    monkeypatch.setattr(ft, "adapter_dir", temp_adapter_dir)  # keep the real cache untouched
+    monkeypatch.setattr(ft.adapters, "adapter_dir", temp_adapter_dir)  # keep the real cache untouched
     settings = ft.LoraSettings(r=2, alpha=4, lr=1e-2, steps=6, batch_size=2, max_len=160)
     make = lambda tok: ft.style_examples(tickets[:2], tok, settings.max_len)  # noqa: E731
     model, stats = ft.get_adapter(llm, "tiny", make, settings)
@@ -117,3 +104,41 @@ def test_approaches_and_general_ability_on_the_base_model(llm):
     assert outs[0]["prompt_tokens"] > 300  # the long prompt
     ppl = ft.perplexity(llm, ft.python_doc_paragraphs()[:2])
     assert math.isfinite(ppl) and 2 < ppl < 1000
+
+
+def test_top_blocks_is_the_top_12_all_linear_preset():
+    s = ft.top_blocks(steps=48, lr=2e-3, batch_size=4, max_len=224)
+    assert (s.r, s.alpha, s.targets, s.top_layers, s.layers) == (16, 32, ft.ALL_LINEAR, 12, None)
+    n = models.num_layers()
+    assert s.layer_indices() == list(range(n - 12, n))
+    explicit = ft.LoraSettings(r=16, alpha=32, lr=2e-3, steps=48, batch_size=4, max_len=224,
+                               layers=list(range(n - 12, n)), targets=ft.ALL_LINEAR)
+    assert s.key() == explicit.key()  # adapters cached with the explicit layers are still found
+    assert ft.LoraSettings(**json.loads(s.key())).layer_indices() == s.layer_indices()
+    assert "top_layers" not in ft.STYLE_SETTINGS.key()  # keys of the named settings did not change
+
+
+def test_one_label_mask_and_one_category_list(llm, tickets):
+    assert ft.IGNORE == models.IGNORE_INDEX == -100 and ft.encode_chat is models.chat_example
+    assert [t["category"] for t in ft.first_per_category(tickets)] == list(TICKET_CATEGORIES)
+    assert ", ".join(TICKET_CATEGORIES) in ft.EXTRACT_INSTRUCTIONS
+    ex = ft.style_examples(tickets[:1], llm.tokenizer)[0]
+    prompt = llm.render(ft.ticket_prompt_messages(tickets[0]))
+    assert llm.tokenizer.decode(ex["input_ids"]).startswith(prompt)
+
+
+def test_lora_model_adapts_only_the_top_blocks():
+    settings = ft.LoraSettings(r=2, alpha=4, steps=1, targets=["q_proj"], top_layers=2)
+    model = ft.lora_model(settings)
+    n = models.num_layers(model)
+    adapted = {name.split(".layers.")[1].split(".")[0] for name, p in model.named_parameters() if p.requires_grad}
+    assert adapted == {str(n - 2), str(n - 1)}
+
+
+def test_no_ml_library_imports_outside_the_seam():
+    from pathlib import Path
+
+    for path in sorted(Path(ft.__file__).parent.glob("*.py")):
+        source = path.read_text()
+        assert "transformers" not in source and "peft" not in source, path
+        assert "apply_chat_template" not in source and "-100" not in source, path

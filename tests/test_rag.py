@@ -1,4 +1,6 @@
 """llmcourse.rag on tiny inputs: chunkers, indexes and tenant filter, updates, metrics, citations, copy-only decoding."""
+import re
+
 import numpy as np
 import pytest
 
@@ -143,13 +145,6 @@ def test_oracle_and_wrong_context(dense):
     assert wrong["q1"][0].doc_id != "kb-901" and wrong["q2"][0].doc_id != "kb-902"
 
 
-@pytest.fixture(scope="module")
-def llm():
-    from llmcourse.models import load_llm
-
-    return load_llm()
-
-
 def test_word_spans_and_copy_constraint_stop_only_on_word_boundaries(llm):
     tok = llm.tokenizer
     spans = rag.word_spans(tok, "Battery: Value 418 Wh, removable.")
@@ -161,12 +156,27 @@ def test_word_spans_and_copy_constraint_stop_only_on_word_boundaries(llm):
     assert copy.allowed(0, tok("zebra", add_special_tokens=False)["input_ids"]) == {tok.eos_token_id}
 
 
+def test_generate_copy_answers_are_runs_of_whole_words_of_their_own_sources(llm):
+    chunk_lists = [[rag.Chunk("a#0", "kb-1", "", "public", "Zip Z1 manual - Specifications: Weight: Value 15.2 kg.")],
+                   [rag.Chunk("b#0", "kb-2", "", "public", "Returns - Policy: You may return a bike within 21 days.")]]
+    questions = ["How heavy is the Zip Z1?", "How long do I have to return a bike?"]
+    prompts = [rag.short_answer_prompt(llm, q, ch) for q, ch in zip(questions, chunk_lists)]
+    outs = rag.generate_copy(llm, prompts, chunk_lists, max_new_tokens=12)
+    assert len(outs) == 2
+    for out, (chunk,) in zip(outs, chunk_lists):
+        assert out["text"] and out["output_tokens"] > 0 and out["prompt_tokens"] > 0
+        # starts at a word start of its own source and ends on a word boundary (a trailing "." may be left off)
+        assert re.search(r"(^|\s)" + re.escape(out["text"]) + r"($|[\s,;:!?.])", chunk.text), out["text"]
+
+
 def test_rag_answerer_copies_from_its_source_and_cites_it(llm, dense):
     items = [{"id": "q1", "question": "How heavy is the Zip Z1?", "tenant": "public"},
              {"id": "q2", "question": "How long should I charge the Zip Z1?", "tenant": "public"}]
-    approach = rag.fact_answerer(llm, dense)
-    outs = approach(items)
-    assert len(outs) == 2 and approach.log == outs
+    from llmcourse.evaluate import run_eval
+
+    result = run_eval(rag.fact_answerer(llm, dense), items, progress=False)
+    outs = result.outputs  # the one log of a run: what the approach returned, in item order
+    assert len(outs) == 2 and [o["id"] for o in outs] == ["q1", "q2"]
     for out in outs:
         assert out["answer"] and out["answer"] in " ".join(out["context"])  # copy-only: a span of the source
         assert out["citations"] == out["retrieved"][:1] and not out["cited_by_model"]

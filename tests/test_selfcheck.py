@@ -55,3 +55,18 @@ def test_cli_exit_code_and_table(tmp_path):
     out = subprocess.run([sys.executable, "-m", "llmcourse", "check", str(ROOT / "notebooks" / NB)],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and "not attempted" in out.stdout
+
+
+def test_scratch_results_folder_does_not_leak_into_later_checks(monkeypatch):
+    import os
+
+    from llmcourse.coursework.selfcheck import _scratch_results
+
+    monkeypatch.delenv("LLMCOURSE_RESULTS", raising=False)
+    with _scratch_results("/tmp/scratch-a"):
+        assert os.environ["LLMCOURSE_RESULTS"] == "/tmp/scratch-a"
+    assert "LLMCOURSE_RESULTS" not in os.environ  # the next notebook of `check all` gets a fresh folder
+    monkeypatch.setenv("LLMCOURSE_RESULTS", "/chosen")
+    with _scratch_results("/tmp/scratch-b"):
+        assert os.environ["LLMCOURSE_RESULTS"] == "/chosen"  # a folder the caller chose is respected
+    assert os.environ["LLMCOURSE_RESULTS"] == "/chosen"

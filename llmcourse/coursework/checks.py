@@ -6,8 +6,8 @@ exercise; the self-check command reads the line that `check` prints.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 class ExerciseFailed(AssertionError):

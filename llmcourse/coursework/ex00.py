@@ -4,7 +4,6 @@ from __future__ import annotations
 from .checks import exercise, expect
 
 
-
 @exercise("00.1", "normalize and match an answer",
           "Lower-case both sides with evaluate.normalize, then look for the gold answer (or an alias) as whole words "
           "inside the prediction: pad both with spaces and use `in`.")

@@ -1,9 +1,8 @@
 """Checkers for the exercises of notebook 02 (fine-tuning)."""
 from __future__ import annotations
 
+from ..models import IGNORE_INDEX as IGNORE  # the one -100 of the course
 from .checks import exercise, expect
-
-IGNORE = -100
 
 
 @exercise("02.1", "mask the prompt out of the labels",

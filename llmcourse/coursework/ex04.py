@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import itertools
 
+from ..domain.evalsets import FRAMEWORK_KEYS
 from .checks import exercise, expect
-
-KEYS = ["knowledge_changes_weekly", "needs_citations", "behaviour_change", "multistep_live_data",
-        "reliability_over_capability"]
 
 
 @exercise("04.1", "the agent's knowledge-base tool",
@@ -43,8 +41,8 @@ def _expected(q: dict) -> str:
           "citations are needed); behaviour change -> a fine-tune (with RAG under the same condition); otherwise RAG "
           "(also when every answer is 'no': start simple). Question 5 never overrides a need.")
 def _check_04_2(recommend):
-    for values in itertools.product([False, True], repeat=len(KEYS)):
-        q = dict(zip(KEYS, values))
+    for values in itertools.product([False, True], repeat=len(FRAMEWORK_KEYS)):
+        q = dict(zip(FRAMEWORK_KEYS, values))
         got, want = recommend(dict(q)), _expected(q)
         expect(got == want, f"recommend({q}) returned {got!r}, expected {want!r}")
 

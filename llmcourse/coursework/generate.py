@@ -6,6 +6,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..course import COLAB_CELL
 from ..paths import ROOT
 from .checks import EXERCISES
 
@@ -54,11 +55,24 @@ def render(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+def sync_colab_cell(path: Path) -> bool:
+    """Make a solution's first code cell the Colab cell built from `course.GITHUB_REPO` (a fork changes that one
+    setting); the file is rewritten only when the cell differs. Returns whether it changed."""
+    nb = nbformat.read(path, as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    if first.source == COLAB_CELL:
+        return False
+    first.source = COLAB_CELL
+    path.write_text(render(nb))
+    return True
+
+
 def generate(solutions: Path = ROOT / "solutions", out: Path = ROOT / "notebooks") -> list[Path]:
-    """(Re)write every learner notebook; returns the paths written."""
+    """(Re)write every learner notebook (after syncing each solution's Colab cell); returns the paths written."""
     out.mkdir(exist_ok=True)
     written = []
     for path in sorted(solutions.glob("[0-9][0-9]_*.ipynb")):
+        sync_colab_cell(path)
         target = out / path.name
         target.write_text(render(learner_copy(nbformat.read(path, as_version=4))))
         written.append(target)

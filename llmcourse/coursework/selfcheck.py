@@ -10,6 +10,7 @@ import builtins
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +127,19 @@ def _status_from(outputs, ex_id) -> tuple[str, str]:
     return "failed", f"{err[0]}: {err[1]}" if err else "the check did not run"
 
 
+@contextmanager
+def _scratch_results(folder: str):
+    """Point LLMCOURSE_RESULTS (read by the kernel this process starts) at `folder` unless the caller set it, and
+    put the environment back afterwards, so a later check never inherits a folder that no longer exists."""
+    before = os.environ.get("LLMCOURSE_RESULTS")
+    os.environ["LLMCOURSE_RESULTS"] = before or folder
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["LLMCOURSE_RESULTS"]
+
+
 def run(path: str | Path, full: bool = False, timeout: int = 1200, progress: bool = True) -> Report:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -136,8 +150,7 @@ def run(path: str | Path, full: bool = False, timeout: int = 1200, progress: boo
     cells = parse(nb)
     todo = [c for c in cells if full or c.index in needed_cells(cells)]
     status, detail, skipped, broken = {}, {}, [], set()  # broken: names from failed exercises
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("LLMCOURSE_RESULTS", tmp)  # a self-check never touches results/
+    with tempfile.TemporaryDirectory() as tmp, _scratch_results(tmp):  # a self-check never touches results/
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
         with client.setup_kernel():
             for cell in tqdm(todo, desc=f"check {path.name}", disable=not progress):

@@ -156,6 +156,7 @@ SHIPPING_ZONES = {
     "C": {"countries": ["Italy", "Spain", "Poland", "Sweden"],
           "days": "6-9 business days", "cost": 89, "carrier": "NordCargo"},
 }
+ACCESSORY_SHIPPING_EUR = 6.90  # flat shipping for orders without a bike, in every zone
 TRANSIT_DAYS = {"A": (2, 3), "B": (4, 6), "C": (6, 9)}  # simulated calendar days
 
 SERVICE_PLANS = {
@@ -257,6 +258,11 @@ def zone_of(country):
         if country in z["countries"]:
             return zone
     raise KeyError(country)
+
+
+def euros(amount):
+    """Amount as written after a € sign: 129.0 -> "129", 6.9 -> "6.90"."""
+    return f"{amount:.2f}".removesuffix(".00")
 
 
 def dealer_price(dealer_id, model):

@@ -165,7 +165,7 @@ def progress_shipments(conn, rng, day):
                            WHERE s.status IN ('processing','shipped','in_transit','delivered')
                            ORDER BY s.order_id""").fetchall()
     iso = day.isoformat()
-    for order_id, status, eta, delivered, warehouse, country in rows:
+    for order_id, status, eta, delivered, _warehouse, country in rows:
         if status == "processing" and rng.random() < 0.6:
             low, high = C.TRANSIT_DAYS[C.zone_of(country)]
             new_eta = (day + timedelta(days=rng.randint(low, high))).isoformat()

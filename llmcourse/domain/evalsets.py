@@ -15,6 +15,11 @@ def money_aliases(value):
     return aliases
 
 
+def accessory_price(sku):
+    """An accessory's list price as written in the docs ("129")."""
+    return C.euros(next(a["price"] for a in C.ACCESSORIES if a["sku"] == sku))
+
+
 def fact(questions, answer, aliases, key, tenant="public", after="same"):
     """One QA fact. after: "same" (unchanged), None (removed) or (answer, aliases, key)."""
     return {"questions": questions, "answer": answer, "aliases": aliases, "key": key,
@@ -50,9 +55,9 @@ def model_facts():
         if name != "Ridge T7":
             facts.append(fact([f"What is the list price of the {name}?", f"How much is a {name} in the online shop?"],
                               f"€{m['price']}", money_aliases(m["price"]), key))
-    t7 = D.week2_ridge_t7()
+    t7, t7_before = D.week2_ridge_t7(), C.model_by_name("Ridge T7")["price"]
     facts.append(fact(["What is the list price of the Ridge T7?", "How much does a Ridge T7 cost online?"],
-                      "€3499", money_aliases(3499), f"manual:{t7['sku']}",
+                      f"€{t7_before}", money_aliases(t7_before), f"manual:{t7['sku']}",
                       after=(f"€{t7['price']}", money_aliases(t7["price"]), f"manual:{t7['sku']}")))
     return facts
 
@@ -70,7 +75,8 @@ def battery_facts():
                           [info["cycles"], info["cycles"].replace(",", "") + " cycles"], key))
     facts.append(fact(["In what temperature range should I charge the battery?"], "10 °C and 30 °C",
                       ["10-30 °C", "10 to 30 °C", "10 °C to 30 °C"], "charging"))
-    facts.append(fact(["How much is the Fast Charger 4A?"], "€129", money_aliases(129), "charging"))
+    charger = accessory_price("VBA-FC4")
+    facts.append(fact(["How much is the Fast Charger 4A?"], f"€{charger}", money_aliases(charger), "charging"))
     return facts
 
 
@@ -96,30 +102,37 @@ def error_facts():
 
 
 def policy_facts():
-    w2 = D.week2_warranty()
+    w, w2 = C.WARRANTY, D.week2_warranty()
+    zones, zones2 = C.SHIPPING_ZONES, D.week2_zones()
+    accessory_shipping = C.euros(C.ACCESSORY_SHIPPING_EUR)
     return [
         fact(["How many days do I have to return a bike?", "What is the return window after delivery?"],
              f"{C.RETURN_WINDOW_DAYS} days", [str(C.RETURN_WINDOW_DAYS), "four weeks"], "returns"),
         fact(["What is the maximum odometer reading for a returned bike?"], "50 km", ["50km"], "returns"),
         fact(["What does a return pickup cost in zone C?"], "€25", money_aliases(25), "returns"),
         fact(["How long is the warranty on the drive unit?", "For how many months is the motor covered?"],
-             "30 months", ["2.5 years", "30"], "warranty"),
-        fact(["How long is the frame warranty?"], C.WARRANTY["frame"], ["72 months", "six years"], "warranty"),
-        fact(["What warranty applies to the display and wiring?"], "18 months", ["1.5 years"], "warranty"),
-        fact(["How quickly does Voltbird answer a warranty claim?"], "4 working days",
+             f"{w['drive_unit_months']} months", ["2.5 years", str(w["drive_unit_months"])], "warranty"),
+        fact(["How long is the frame warranty?"], w["frame"], ["72 months", "six years"], "warranty"),
+        fact(["What warranty applies to the display and wiring?"], w["electronics"], ["1.5 years"], "warranty"),
+        fact(["How quickly does Voltbird answer a warranty claim?"], w["claim_answer"],
              ["four working days"], "warranty"),
         fact(["How long is the battery warranty?", "For how long is a Voltbird battery covered?"],
-             f"{C.WARRANTY['battery_months']} months", ["2 years", "two years", "24"], "warranty",
-             after=(f"{w2['battery_months']} months", ["3 years", "three years", "36"], "warranty")),
-        fact(["How long does delivery to Germany take?"], "2-3 business days",
+             f"{w['battery_months']} months", ["2 years", "two years", str(w["battery_months"])], "warranty",
+             after=(f"{w2['battery_months']} months", ["3 years", "three years", str(w2["battery_months"])],
+                    "warranty")),
+        fact(["How long does delivery to Germany take?"], zones["A"]["days"],
              ["2 to 3 business days", "2-3 days"], "shipping"),
         fact(["How long does delivery to France take?", "How many business days does shipping to Austria need?"],
-             "4-6 business days", ["4 to 6 business days", "4-6 days"], "shipping",
-             after=("3-5 business days", ["3 to 5 business days", "3-5 days"], "shipping")),
-        fact(["What is the delivery time to Spain?"], "6-9 business days", ["6 to 9 business days"], "shipping"),
-        fact(["What does shipping a bike to the Netherlands cost?"], "€39", money_aliases(39), "shipping"),
-        fact(["How much is shipping for a bike to Poland?"], "€89", money_aliases(89), "shipping"),
-        fact(["What does an accessory-only order cost to ship?"], "€6.90", ["6.90 EUR", "6.90", "€6,90"], "shipping"),
+             zones["B"]["days"], ["4 to 6 business days", "4-6 days"], "shipping",
+             after=(zones2["B"]["days"], ["3 to 5 business days", "3-5 days"], "shipping")),
+        fact(["What is the delivery time to Spain?"], zones["C"]["days"], ["6 to 9 business days"], "shipping"),
+        fact(["What does shipping a bike to the Netherlands cost?"], f"€{zones['A']['cost']}",
+             money_aliases(zones["A"]["cost"]), "shipping"),
+        fact(["How much is shipping for a bike to Poland?"], f"€{zones['C']['cost']}",
+             money_aliases(zones["C"]["cost"]), "shipping"),
+        fact(["What does an accessory-only order cost to ship?"], f"€{accessory_shipping}",
+             [f"{accessory_shipping} EUR", accessory_shipping, "€" + accessory_shipping.replace(".", ",")],
+             "shipping"),
         fact(["Until what time must an order be paid to leave the next business day?"], "14:00",
              ["2 pm", "2pm"], "shipping"),
         fact(["How long is a bike reserved when paying by bank transfer?"], "5 banking days",
@@ -132,18 +145,22 @@ def policy_facts():
 
 
 def service_facts():
+    basic, plus, fleet = (C.SERVICE_PLANS[f"Care {name}"]["price"] for name in ("Basic", "Plus", "Fleet"))
     plus2 = D.week2_plans()["Care Plus"]["price"]
     return [
-        fact(["How much does the Care Basic plan cost per year?"], "€79", money_aliases(79), "service_plans"),
+        fact(["How much does the Care Basic plan cost per year?"], f"€{basic}", money_aliases(basic),
+             "service_plans"),
         fact(["What is the yearly price of Care Plus?", "How much is the Care Plus service plan?"],
-             "€149", money_aliases(149), "service_plans",
+             f"€{plus}", money_aliases(plus), "service_plans",
              after=(f"€{plus2}", money_aliases(plus2), "service_plans")),
-        fact(["What does the Care Fleet plan cost?"], "€239", money_aliases(239), "service_plans"),
+        fact(["What does the Care Fleet plan cost?"], f"€{fleet}", money_aliases(fleet), "service_plans"),
         fact(["When is the first inspection due?"], "250 km or three months",
              ["250 km", "three months", "3 months"], "inspection"),
         fact(["At what lining thickness should brake pads be replaced?"], "1.5 mm", ["1.5mm"], "inspection"),
-        fact(["What tyre pressure is recommended for Ridge bikes?"], "2.8 bar", ["2.8"], "inspection"),
-        fact(["What tyre pressure should a Haul bike run?"], "3.2 bar", ["3.2"], "inspection"),
+        fact(["What tyre pressure is recommended for Ridge bikes?"], C.LINES["ridge"]["tyre_bar"],
+             [C.LINES["ridge"]["tyre_bar"].removesuffix(" bar")], "inspection"),
+        fact(["What tyre pressure should a Haul bike run?"], C.LINES["haul"]["tyre_bar"],
+             [C.LINES["haul"]["tyre_bar"].removesuffix(" bar")], "inspection"),
         fact(["How far ahead should I book a workshop slot?"], "3 working days", ["three working days"], "booking"),
         fact(["What is the call-out fee for the mobile service van?"], "€35", money_aliases(35), "booking"),
         fact(["What does a late cancellation of a service slot cost?"], "€20", money_aliases(20), "booking"),
@@ -151,7 +168,7 @@ def service_facts():
 
 
 def firmware_facts():
-    new = C.NEW_FIRMWARE["version"]
+    latest, new = C.FIRMWARE[-1]["version"], C.NEW_FIRMWARE["version"]
     return [
         fact(["Which firmware version added hill-hold assist?"], "firmware 3.3", ["3.3", "v3.3"], "firmware:3.3"),
         fact(["Which firmware introduced the battery health readout in the app?"], "firmware 3.1",
@@ -160,7 +177,7 @@ def firmware_facts():
              ["3.2", "v3.2"], "firmware:3.2"),
         fact(["How loud is the theft alarm buzzer?"], "90 dB", ["90 decibels", "90"], "firmware:3.4"),
         fact(["What is the latest firmware version?", "Which firmware release is the newest?"],
-             "firmware 3.4", ["3.4", "v3.4"], "firmware:3.4",
+             f"firmware {latest}", [latest, f"v{latest}"], f"firmware:{latest}",
              after=(f"firmware {new}", [new, f"v{new}"], f"firmware:{new}")),
         new_fact(["Which firmware adds support for the cargo box latch sensor?"],
                  f"firmware {new}", [new, f"v{new}"], f"firmware:{new}"),
@@ -168,6 +185,7 @@ def firmware_facts():
 
 
 def faq_facts():
+    spare = accessory_price("VBA-BAT5")
     return [
         fact(["Up to what speed does the motor assist?"], "25 km/h", ["25 kmh", "25"], "faq_riding"),
         fact(["What minimum rider age does Voltbird recommend?"], "14 years", ["14"], "faq_riding"),
@@ -181,7 +199,7 @@ def faq_facts():
         fact(["How many phones can be paired with one bike?"], "four phones", ["4 phones", "4"], "faq_app"),
         fact(["What does the GPS module cost per year?"], "€49 per year", ["€49", "49 EUR", "49"], "faq_app"),
         fact(["How much is a replacement key pair?"], "€19", money_aliases(19), "faq_keys"),
-        fact(["What is the price of the Spare Battery 522?"], "€749", money_aliases(749), "faq_keys"),
+        fact(["What is the price of the Spare Battery 522?"], f"€{spare}", money_aliases(spare), "faq_keys"),
         fact(["How long are Voltbird gift cards valid?"], "3 years", ["three years"], "faq_buying"),
         fact(["What load is the rear rack rated for?"], "27 kg", ["27"], "acc_racks"),
         fact(["How many litres does the pannier bag hold?"], "22 litres", ["22 l", "22"], "acc_racks"),

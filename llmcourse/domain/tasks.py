@@ -1,13 +1,26 @@
 """Multi-step questions over the shop database whose gold answer is computed by code.
 
-TEMPLATES[name] = (question phrasings, gold_fn(conn, **params) -> str)
-PHRASINGS_TRAIN[name] / PHRASINGS_EVAL[name] split the phrasings (disjoint).
+Each task template is defined once, in TASK_TEMPLATES, with its gold function and its expert solver side by side:
+- gold(conn, **params) -> str: the answer by SQL over the database (and KB facts from content.py);
+- expert(call, **params): the same task solved the way a careful agent would, one tool call at a time
+  (`call(text)` runs a call such as 'get_order("VB-10234")' and returns its parsed result). The agent's training
+  traces come from these (agents.expert_trace). The expert works from tool results (plus the flat accessory
+  shipping fee of content.py) and shares no code with the gold: two independent computations that must agree.
+TEMPLATES[name] = (question phrasings, gold_fn), GOLD_FNS, ANSWER_TYPES, NEEDS_KB and EVAL_COUNTS are views of
+TASK_TEMPLATES; PHRASINGS_TRAIN[name] / PHRASINGS_EVAL[name] (phrasings.py) split the phrasings (disjoint).
+Which entities a template can ask about (candidates, entity_of, sample_params) is in task_params.py.
 Canonical answers: integers "12", money "2849.00", dates ISO, booleans "yes"/"no".
 """
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from . import content as C
 from .db import get_today
+from .phrasings import PHRASINGS_EVAL, PHRASINGS_TRAIN
+from .task_params import candidates, entity_of, sample_params
 
 
 def money(x):
@@ -47,10 +60,47 @@ def shipment(conn, order_id):
     return conn.execute("SELECT * FROM shipments WHERE order_id=?", (order_id,)).fetchone()
 
 
-# ---------------------------------------------------------------- gold functions
+def latest_order_id(conn, first_name, last_name):
+    row = conn.execute("""SELECT id FROM orders WHERE customer_id=?
+                          ORDER BY order_date DESC, id DESC LIMIT 1""",
+                       (customer_id(conn, first_name, last_name),)).fetchone()
+    return row[0]
+
+
+# ---------------------------------------------------------------- helpers of the expert solvers
+
+def _q(value) -> str:
+    """A literal argument as the agent writes it: "VB-10234" with double quotes."""
+    return json.dumps(value)
+
+
+def _kb_number(kb: list, unit: str) -> int:
+    """The first '<n> <unit>' in the retrieved passages, e.g. 28 from '... within 28 days ...'."""
+    return int(re.search(rf"(\d+) {unit}", " ".join(k["text"] for k in kb)).group(1))
+
+
+def _shipping_cost(kb: list, country: str) -> float:
+    """Read the per-bike shipping cost for a country's zone out of the retrieved table row."""
+    text = " ".join(k["text"] for k in kb)
+    for countries, cost in re.findall(r"\|\s*[A-Z]\s*\|([^|]*)\|[^|]*\|\s*€\s?(\d+(?:\.\d+)?)", text):
+        if country in countries:
+            return float(cost)
+    raise ValueError(f"no shipping cost for {country} in the retrieved text")
+
+
+def _customer(call, first_name, last_name) -> dict:
+    return call(f"find_customer({_q(first_name)}, {_q(last_name)})")
+
+
+# ---------------------------------------------------------------- the templates: gold function, then expert solver
 
 def gold_order_total(conn, order_id):
     return money(order_total_value(conn, order_id))
+
+
+def expert_order_total(call, order_id):
+    order = call(f"get_order({_q(order_id)})")
+    call(f"final_answer({_q('%.2f' % order['total_eur'])})")
 
 
 def gold_days_until_eta(conn, order_id):
@@ -60,27 +110,34 @@ def gold_days_until_eta(conn, order_id):
     return str(days_between(get_today(conn), s["eta"]))
 
 
+def expert_days_until_eta(call, order_id):
+    ship = call(f"get_shipment({_q(order_id)})")
+    if ship["status"] in ("delivered", "returned"):
+        call('final_answer("0")')
+    else:
+        days = call(f"days_between(\"today\", {_q(ship['eta'])})")
+        call(f"final_answer({_q(str(days))})")
+
+
 def gold_stock_total(conn, model):
     row = conn.execute("""SELECT SUM(s.qty) FROM stock s JOIN products p ON p.sku = s.sku
                           WHERE p.model=?""", (model,)).fetchone()
     return str(row[0])
 
 
-def gold_most_stocked_warehouse(conn, model):
-    row = conn.execute("""SELECT s.warehouse FROM stock s JOIN products p ON p.sku = s.sku
-                          WHERE p.model=? ORDER BY s.qty DESC, s.warehouse LIMIT 1""", (model,)).fetchone()
-    return row[0]
-
-
-def latest_order_id(conn, first_name, last_name):
-    row = conn.execute("""SELECT id FROM orders WHERE customer_id=?
-                          ORDER BY order_date DESC, id DESC LIMIT 1""",
-                       (customer_id(conn, first_name, last_name),)).fetchone()
-    return row[0]
+def expert_stock_total(call, model):
+    stock = call(f"get_stock({_q(model)})")
+    call(f"final_answer({_q(str(stock['total']))})")
 
 
 def gold_latest_order_status(conn, first_name, last_name):
     return shipment(conn, latest_order_id(conn, first_name, last_name))["status"]
+
+
+def expert_latest_order_status(call, first_name, last_name):
+    orders = call(f"list_orders({_customer(call, first_name, last_name)['id']})")
+    ship = call(f"get_shipment({_q(orders['orders'][0]['id'])})")
+    call(f"final_answer({_q(ship['status'])})")
 
 
 def gold_count_orders_customer(conn, first_name, last_name):
@@ -89,11 +146,32 @@ def gold_count_orders_customer(conn, first_name, last_name):
     return str(row[0])
 
 
+def expert_count_orders_customer(call, first_name, last_name):
+    orders = call(f"list_orders({_customer(call, first_name, last_name)['id']})")
+    call(f"final_answer({_q(str(orders['count']))})")
+
+
+def gold_most_stocked_warehouse(conn, model):
+    row = conn.execute("""SELECT s.warehouse FROM stock s JOIN products p ON p.sku = s.sku
+                          WHERE p.model=? ORDER BY s.qty DESC, s.warehouse LIMIT 1""", (model,)).fetchone()
+    return row[0]
+
+
+def expert_most_stocked_warehouse(call, model):
+    stock = call(f"get_stock({_q(model)})")
+    call(f"final_answer({_q(stock['warehouses'][0]['warehouse'])})")
+
+
 def gold_booking_next_date(conn, first_name, last_name):
     row = conn.execute("""SELECT MIN(date) FROM service_bookings
                           WHERE customer_id=? AND status='booked' AND date >= ?""",
                        (customer_id(conn, first_name, last_name), get_today(conn))).fetchone()
     return row[0] or "none"
+
+
+def expert_booking_next_date(call, first_name, last_name):
+    rows = call(f"list_bookings({_customer(call, first_name, last_name)['id']})")
+    call(f"final_answer({_q(rows[0]['date'] if rows else 'none')})")
 
 
 def gold_order_in_return_window(conn, order_id):
@@ -104,11 +182,30 @@ def gold_order_in_return_window(conn, order_id):
     return "yes" if days_between(s["delivered_date"], get_today(conn)) <= C.RETURN_WINDOW_DAYS else "no"
 
 
+def expert_order_in_return_window(call, order_id):
+    ship = call(f"get_shipment({_q(order_id)})")
+    if ship["status"] != "delivered":
+        call('final_answer("no")')
+        return
+    window = _kb_number(call('search_kb("return window days after delivery")'), "days")
+    since = call(f"days_between({_q(ship['delivered_date'])}, \"today\")")
+    ok = call(f"calculator({_q(f'{since} <= {window}')})")
+    call(f"final_answer({_q('yes' if ok else 'no')})")
+
+
 def gold_warranty_left_days(conn, order_id):
     """KB fact: the drive unit is covered for N months from the invoice (order) date."""
     order_date = conn.execute("SELECT order_date FROM orders WHERE id=?", (order_id,)).fetchone()[0]
     end = add_months(date.fromisoformat(order_date), C.WARRANTY["drive_unit_months"])
     return str(max(0, (end - date.fromisoformat(get_today(conn))).days))
+
+
+def expert_warranty_left_days(call, order_id):
+    order = call(f"get_order({_q(order_id)})")
+    months = _kb_number(call('search_kb("drive unit warranty months")'), "months")
+    end = call(f"add_months({_q(order['order_date'])}, {months})")
+    left = call(f"days_between(\"today\", {_q(end)})")
+    call(f"final_answer({_q(str(max(0, left)))})")
 
 
 def gold_order_total_with_shipping(conn, order_id):
@@ -117,137 +214,65 @@ def gold_order_total_with_shipping(conn, order_id):
                               WHERE o.id=?""", (order_id,)).fetchone()[0]
     bikes = conn.execute("""SELECT COALESCE(SUM(i.qty), 0) FROM order_items i JOIN products p ON p.sku = i.sku
                             WHERE i.order_id=? AND p.line != 'accessory'""", (order_id,)).fetchone()[0]
-    cost = C.SHIPPING_ZONES[C.zone_of(country)]["cost"] * bikes if bikes else 6.90
+    cost = C.SHIPPING_ZONES[C.zone_of(country)]["cost"] * bikes if bikes else C.ACCESSORY_SHIPPING_EUR
     return money(order_total_value(conn, order_id) + cost)
 
 
-# ---------------------------------------------------------------- phrasings
-
-PHRASINGS_TRAIN = {
-    "order_total": ["What is the total value of order {order_id}?",
-                    "How much did order {order_id} cost in total, in euros?"],
-    "days_until_eta": ["How many days until order {order_id} is expected to arrive?",
-                       "In how many days is the shipment of {order_id} due?"],
-    "stock_total": ["How many units of {model} do we have in stock across all warehouses?",
-                    "What is the total stock of {model}?"],
-    "latest_order_status": ["What is the shipment status of {first_name} {last_name}'s most recent order?",
-                            "Where is the latest order of {first_name} {last_name} right now (shipment status)?"],
-    "count_orders_customer": ["How many orders has {first_name} {last_name} placed?",
-                              "Count the orders of customer {first_name} {last_name}."],
-    "most_stocked_warehouse": ["Which warehouse holds the most {model} units?",
-                               "In which warehouse do we have the largest stock of {model}?"],
-    "booking_next_date": ["When is the next booked service appointment for {first_name} {last_name}?",
-                          "On what date is {first_name} {last_name}'s upcoming service booking?"],
-    "order_in_return_window": ["Can order {order_id} still be returned today under the return policy?",
-                               "Is order {order_id} still inside the return window?"],
-    "warranty_left_days": ["How many days of drive unit warranty are left for the bike in order {order_id}?",
-                           "For order {order_id}, how many days remain on the motor warranty?"],
-    "order_total_with_shipping": ["What is the total of order {order_id} including shipping?",
-                                  "Order {order_id}: what does it cost with the shipping fee added?"],
-}
-
-PHRASINGS_EVAL = {
-    "order_total": ["Add up all items of order {order_id}: what is the sum in EUR?"],
-    "days_until_eta": ["Counting from today, how many days remain until the ETA of order {order_id}?"],
-    "stock_total": ["If you add up every warehouse, how many {model} units are available?"],
-    "latest_order_status": ["{first_name} {last_name} asks about their newest order. What status does its shipment have?"],
-    "count_orders_customer": ["What is the number of orders on record for {first_name} {last_name}?"],
-    "most_stocked_warehouse": ["Name the warehouse with the highest quantity of {model} on hand."],
-    "booking_next_date": ["Which date is {first_name} {last_name} booked in for service next?"],
-    "order_in_return_window": ["A customer wants to send back order {order_id} today. Is that allowed by our return window?"],
-    "warranty_left_days": ["Order {order_id}: how many days are left before the drive unit coverage ends?"],
-    "order_total_with_shipping": ["What would the customer of order {order_id} pay in total once shipping to their zone is included?"],
-}
-
-GOLD_FNS = {
-    "order_total": gold_order_total,
-    "days_until_eta": gold_days_until_eta,
-    "stock_total": gold_stock_total,
-    "latest_order_status": gold_latest_order_status,
-    "count_orders_customer": gold_count_orders_customer,
-    "most_stocked_warehouse": gold_most_stocked_warehouse,
-    "booking_next_date": gold_booking_next_date,
-    "order_in_return_window": gold_order_in_return_window,
-    "warranty_left_days": gold_warranty_left_days,
-    "order_total_with_shipping": gold_order_total_with_shipping,
-}
-
-TEMPLATES = {name: (PHRASINGS_TRAIN[name] + PHRASINGS_EVAL[name], fn) for name, fn in GOLD_FNS.items()}
-
-ANSWER_TYPES = {"order_total": "number", "days_until_eta": "number", "stock_total": "number",
-                "latest_order_status": "text", "count_orders_customer": "number",
-                "most_stocked_warehouse": "text", "booking_next_date": "date",
-                "order_in_return_window": "bool", "warranty_left_days": "number",
-                "order_total_with_shipping": "number"}
-NEEDS_KB = {"order_in_return_window", "warranty_left_days", "order_total_with_shipping"}
+def expert_order_total_with_shipping(call, order_id):
+    order = call(f"get_order({_q(order_id)})")
+    kb = call(f"search_kb({_q('shipping cost per bike ' + order['country'])})")
+    cost, total, bikes = _shipping_cost(kb, order["country"]), order["total_eur"], order["bikes"]
+    expression = f"{total} + {bikes} * {cost:g}" if bikes else f"{total} + {C.ACCESSORY_SHIPPING_EUR:g}"
+    total = call(f"calculator({_q(expression)})")
+    call(f"final_answer({_q(f'{total:.2f}')})")
 
 
-# ---------------------------------------------------------------- sampling parameters
+# ---------------------------------------------------------------- the registry
 
-def _orders(conn, where="1=1"):
-    return [r[0] for r in conn.execute(f"""SELECT o.id FROM orders o JOIN shipments s ON s.order_id = o.id
-                                           WHERE {where} ORDER BY o.id""")]
+@dataclass(frozen=True)
+class TaskTemplate:
+    """One kind of task, defined once: how to compute its answer, how an agent solves it, how it is scored."""
 
+    name: str
+    gold: Callable  # gold(conn, **params) -> canonical answer
+    expert: Callable  # expert(call, **params): the tool calls of a careful agent, ending in final_answer
+    answer_type: str  # number, text, date or bool: how evaluate.task_match compares answers
+    eval_count: int  # tasks of this template in the eval set
+    needs_kb: bool = False  # the answer needs a fact from the knowledge base
 
-def _customers(conn, where="1=1"):
-    return [(r[0], r[1]) for r in conn.execute(f"""SELECT first_name, last_name FROM customers c
-                                                   WHERE {where} ORDER BY c.id""")]
+    @property
+    def phrasings_train(self) -> list[str]:
+        return PHRASINGS_TRAIN[self.name]
 
-
-def _models(conn):
-    return [r[0] for r in conn.execute("SELECT model FROM products ORDER BY sku")]
-
-
-def _unique_max_models(conn):
-    models = []
-    for model in _models(conn):
-        qtys = sorted((r[0] for r in conn.execute("""SELECT s.qty FROM stock s JOIN products p
-                       ON p.sku = s.sku WHERE p.model=?""", (model,))), reverse=True)
-        if qtys[0] > qtys[1]:
-            models.append(model)
-    return models
+    @property
+    def phrasings_eval(self) -> list[str]:
+        return PHRASINGS_EVAL[self.name]
 
 
-def candidates(template, conn):
-    """All parameter dicts that make sense for a template in the current database."""
-    today = get_today(conn)
-    with_orders = "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id)"
-    with_booking = (f"EXISTS (SELECT 1 FROM service_bookings b WHERE b.customer_id = c.id "
-                    f"AND b.status='booked' AND b.date >= '{today}')")
-    if template in ("order_total", "warranty_left_days", "order_total_with_shipping"):
-        return [{"order_id": o} for o in _orders(conn)]
-    if template == "days_until_eta":
-        return [{"order_id": o} for o in _orders(conn, f"s.status IN ('processing','shipped','in_transit') "
-                                                       f"AND s.eta > '{today}'")]
-    if template == "order_in_return_window":
-        return [{"order_id": o} for o in _orders(conn, "s.status = 'delivered'")]
-    if template == "stock_total":
-        return [{"model": m} for m in _models(conn)]
-    if template == "most_stocked_warehouse":
-        return [{"model": m} for m in _unique_max_models(conn)]
-    where = with_booking if template == "booking_next_date" else with_orders
-    return [{"first_name": f, "last_name": l} for f, l in _customers(conn, where)]
+TASK_TEMPLATES = {t.name: t for t in [
+    TaskTemplate("order_total", gold_order_total, expert_order_total, "number", 6),
+    TaskTemplate("days_until_eta", gold_days_until_eta, expert_days_until_eta, "number", 6),
+    TaskTemplate("stock_total", gold_stock_total, expert_stock_total, "number", 5),
+    TaskTemplate("latest_order_status", gold_latest_order_status, expert_latest_order_status, "text", 6),
+    TaskTemplate("count_orders_customer", gold_count_orders_customer, expert_count_orders_customer, "number", 6),
+    TaskTemplate("most_stocked_warehouse", gold_most_stocked_warehouse, expert_most_stocked_warehouse, "text", 5),
+    TaskTemplate("booking_next_date", gold_booking_next_date, expert_booking_next_date, "date", 6),
+    TaskTemplate("order_in_return_window", gold_order_in_return_window, expert_order_in_return_window, "bool", 6,
+                 needs_kb=True),
+    TaskTemplate("warranty_left_days", gold_warranty_left_days, expert_warranty_left_days, "number", 6,
+                 needs_kb=True),
+    TaskTemplate("order_total_with_shipping", gold_order_total_with_shipping, expert_order_total_with_shipping,
+                 "number", 6, needs_kb=True),
+]}
+
+GOLD_FNS = {name: t.gold for name, t in TASK_TEMPLATES.items()}
+TEMPLATES = {name: (t.phrasings_train + t.phrasings_eval, t.gold) for name, t in TASK_TEMPLATES.items()}
+ANSWER_TYPES = {name: t.answer_type for name, t in TASK_TEMPLATES.items()}
+NEEDS_KB = {name for name, t in TASK_TEMPLATES.items() if t.needs_kb}
+EVAL_COUNTS = {name: t.eval_count for name, t in TASK_TEMPLATES.items()}
 
 
-def entity_of(params) -> str:
-    """The entity a task is about: an order id, a model name or a customer's full name."""
-    if "order_id" in params:
-        return params["order_id"]
-    if "model" in params:
-        return params["model"]
-    return f"{params['first_name']} {params['last_name']}"
-
-
-def sample_params(template, conn, rng, exclude: set = frozenset()) -> dict:
-    """Pick parameters for `template` whose entity (see entity_of) is not in `exclude`.
-
-    Pass the entities of the eval set as `exclude` to build disjoint training tasks.
-    """
-    options = [p for p in candidates(template, conn) if entity_of(p) not in exclude]
-    if not options:
-        raise ValueError(f"no unused entity left for template {template!r}")
-    return rng.choice(options)
-
+# ---------------------------------------------------------------- tasks and the eval set
 
 def compute_gold(task, conn) -> str:
     return GOLD_FNS[task["template"]](conn, **task["params"])
@@ -258,11 +283,6 @@ def make_task(task_id, template, params, phrasing, conn):
             "question": phrasing.format(**params),
             "answer": GOLD_FNS[template](conn, **params),
             "answer_type": ANSWER_TYPES[template], "needs_kb": template in NEEDS_KB}
-
-
-EVAL_COUNTS = {"order_total": 6, "days_until_eta": 6, "stock_total": 5, "latest_order_status": 6,
-               "count_orders_customer": 6, "most_stocked_warehouse": 5, "booking_next_date": 6,
-               "order_in_return_window": 6, "warranty_left_days": 6, "order_total_with_shipping": 6}
 
 
 def _eval_params(template, conn, rng, used, k):

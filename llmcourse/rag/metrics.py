@@ -1,0 +1,53 @@
+"""Retrieval and answer metrics: document rankings, recall@k, MRR, tenant leaks, correctness after an update."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..evaluate import answer_match
+from .index import allowed
+
+
+def fresh_answer_ok(answer: str, item: dict) -> bool:
+    """Correct after the week-2 update: the new gold answer is in the answer; for a withdrawn fact (no new
+    answer), correct when the answer no longer states the old one."""
+    if item.get("answer_after") is None:
+        return not answer_match(answer, item["answer"], item.get("aliases", []))
+    return answer_match(answer, item["answer_after"], item.get("aliases_after", []))
+
+
+def doc_ranking(hits) -> list[str]:
+    """Document ids in rank order, each once (several chunks may come from one document)."""
+    seen = []
+    for chunk, _ in hits:
+        if chunk.doc_id not in seen:
+            seen.append(chunk.doc_id)
+    return seen
+
+
+def recall_at_k(ranked_doc_ids: list[str], gold_ids: list[str], k: int) -> float:
+    """1.0 when any gold document is among the first k, else 0.0."""
+    return float(bool(set(ranked_doc_ids[:k]) & set(gold_ids)))
+
+
+def reciprocal_rank(ranked_doc_ids: list[str], gold_ids: list[str]) -> float:
+    return next((1.0 / (i + 1) for i, d in enumerate(ranked_doc_ids) if d in gold_ids), 0.0)
+
+
+def retrieval_table(index, items: list[dict], depth: int = 60) -> list[dict]:
+    """Per item: the ranked document ids (searched as the item's own tenant) and its gold ids."""
+    return [{"id": it.get("id"), "ranked": doc_ranking(index.search(it["question"], depth, it.get("tenant"))),
+             "gold": it["doc_ids"]} for it in items]
+
+
+def retrieval_scores(index, items: list[dict], ks=(1, 3, 5, 10)) -> dict:
+    """Mean recall@k and MRR of an index over qa items that have a gold document."""
+    rows = [r for r in retrieval_table(index, items) if r["gold"]]
+    out = {f"recall@{k}": float(np.mean([recall_at_k(r["ranked"], r["gold"], k) for r in rows])) for k in ks}
+    out["MRR"] = float(np.mean([reciprocal_rank(r["ranked"], r["gold"]) for r in rows]))
+    return out
+
+
+def tenant_leaks(index, items: list[dict], tenants: list[str], k: int = 10) -> int:
+    """Chunks of another dealer returned when every item is asked as every tenant (must be 0)."""
+    return sum(not allowed(chunk, tenant) for it in items for tenant in tenants
+               for chunk, _ in index.search(it["question"], k, tenant))
