@@ -20,8 +20,10 @@ $(STAMP): requirements.txt requirements-models.txt pyproject.toml
 
 setup: $(STAMP)
 
+# JupyterLab on notebooks/, as root too and on a machine without a display. Environment overrides: LAB_DIR (the folder
+# to open), JUPYTER_IP, JUPYTER_PORT, JUPYTER_TOKEN, LAB_ARGS (more flags); see `python -m llmcourse lab --help`.
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(PY) -m llmcourse lab
 
 lint: setup
 	$(VENV)/bin/ruff check llmcourse tests
@@ -35,9 +37,9 @@ test: setup lint
 test-fast: setup
 	$(PY) -m pytest tests -m "not slow"
 
-# Maintainers: run the solutions for real, then refresh learner copies and the README from the results.
+# Maintainers: run the solutions for real (no progress bars in stored outputs), then refresh learner copies and README.
 results: setup
-	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 solutions/[0-9][0-9]_*.ipynb
+	TQDM_DISABLE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 solutions/[0-9][0-9]_*.ipynb
 	$(MAKE) learner readme
 
 learner: setup

@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 from .domain.style import SIGNOFF, check_style, extract_refs
-from .evaluate import answer_match, citation_correct, generated, task_match
+from .evaluate import answer_match, citation_correct, generated, run_eval, task_match
 from .finetune import LoraSettings, encode_chat, extraction_approach, get_adapter, top_blocks, tuned_reply_approach
 from .models import LLM, generate, merge_lora
 
@@ -171,6 +171,15 @@ def mixed_score(item: dict, out: dict) -> float:
     return float(task_match(answer, g["answer"], g["answer_type"]))
 
 
+def measured_winner(scores: dict[str, float], cost: dict[str, float]) -> str | None:
+    """The approach with the highest score on an item, the cheapest (cost[name]) among ties; None when no approach
+    scored above 0 (nobody solved it)."""
+    best = max(scores.values())
+    if best <= 0:
+        return None
+    return min((name for name, s in scores.items() if s == best), key=lambda name: cost[name])
+
+
 def score_table(item_list: list[dict], outputs: dict[str, list[dict]]) -> pd.DataFrame:
     """One row per item, one column per approach: the item score."""
     return pd.DataFrame({name: [mixed_score(it, o) for it, o in zip(item_list, outs)] for name, outs in outputs.items()},
@@ -196,3 +205,39 @@ def agent_citations(trace) -> list[str]:
         if step.error is None and (step.call or "").startswith("search_kb") and step.observation:
             ids.update(re.findall(r'"doc_id": "([^"]+)"', step.observation))  # observations may be cut short
     return sorted(ids)
+
+
+# ---------------------------------------------------------------- answering the mixed set once per approach
+
+_KEPT = ("citations", "trace")  # what an output dict carries beyond its run_eval row
+
+
+def earlier_answers(ev, asked: list[dict], chosen: list[dict], refs: dict[str, str]) -> dict[str, dict]:
+    """Answers already computed for mixed items: each mixed item in `chosen` refers (refs[id]) to an item of
+    `asked`, the list that the earlier run_eval `ev` answered. Returns mixed id -> output dict (the measured row,
+    seconds and tokens included, plus citations or trace); items whose reference was not asked are left out."""
+    pos = {a["id"]: i for i, a in enumerate(asked)}
+    out = {}
+    for it in chosen:
+        i = pos.get(refs[it["id"]])
+        if i is not None:
+            out[it["id"]] = {**ev.rows.iloc[i].to_dict(), **{k: v for k, v in ev.outputs[i].items() if k in _KEPT}}
+    return out
+
+
+def answer_mixed_items(approach, chosen: list[dict], name: str, batch_size: int = 16) -> dict[str, dict]:
+    """Run an approach on mixed items now: mixed id -> output dict (row with seconds and tokens, plus citations or
+    trace). An empty `chosen` runs nothing."""
+    if not chosen:
+        return {}
+    ev = run_eval(approach, chosen, name=name, batch_size=batch_size)
+    return {it["id"]: {**row, **{k: v for k, v in out.items() if k in _KEPT}}
+            for it, row, out in zip(chosen, ev.rows.to_dict("records"), ev.outputs)}
+
+
+def item_rows(items: list[dict], scores: pd.DataFrame) -> list[dict]:
+    """Per-item rows for results/items/04_combining.json: id, split, kind, question and every approach's score."""
+    from .domain import split_of
+
+    return [{"id": it["id"], "split": split_of(it["id"]), "kind": it["kind"], "question": it["question"],
+             "scores": {name: float(scores.loc[it["id"], name]) for name in scores.columns}} for it in items]

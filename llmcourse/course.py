@@ -16,7 +16,14 @@ NOTEBOOKS = {  # stem -> (title, headline result keys shown in the README)
                   ["task_success_base", "task_success_tuned", "attacks_succeeded"]),
     "04_combining": ("Combining: FT + RAG, an agent with RAG as a tool, the framework checked",
                      ["ft_rag_accuracy", "agent_rag_success", "framework_agreement"]),
+    "05_appendix_vector_indexes": ("Appendix: vector indexes at scale (FAISS Flat, IVF, HNSW), memory and sharding",
+                                   ["faiss_speedup_vs_numpy", "faiss_recall_at_10", "hnsw_memory_mb"]),
 }
+
+
+def is_appendix(stem: str) -> bool:
+    """An appendix notebook goes deeper into one topic of a lesson; it has no exercises to check."""
+    return "appendix" in stem
 
 
 def colab_url(stem: str) -> str:

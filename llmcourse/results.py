@@ -35,3 +35,52 @@ class Results:
 def load_all() -> dict[str, dict]:
     """Every results file, keyed by notebook stem."""
     return {p.stem: json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))}
+
+
+def runtime_line(notebook: str) -> str:
+    """One sentence for a notebook's intro: its runtime as measured in the run that wrote results/<notebook>.json."""
+    from .paths import ROOT
+
+    path = ROOT / "results" / f"{notebook}.json"  # the committed file, not a scratch folder of a test run
+    values = json.loads(path.read_text()) if path.exists() else {}
+    if "runtime_s" not in values:
+        return f"Runtime: not measured yet (run `make results` to write results/{notebook}.json)."
+    line = f"Runtime: {values['runtime_s'] / 60:.1f} min on 2 CPU cores, as measured in the run that wrote the results"
+    trained = values.get("adapters_trained_in_this_run")
+    if trained is None and "adapter_cached" in values:
+        trained = 1 - int(values["adapter_cached"])
+    if trained is not None:
+        line += (f"; {trained} adapter(s) were trained in that run, the others loaded from `artifacts/` "
+                 "(a fresh clone trains every adapter, which takes longer)")
+    return line + "."
+
+
+def load_committed() -> dict[str, dict]:
+    """The committed results files (results/ in the repository), whatever LLMCOURSE_RESULTS says."""
+    from .paths import ROOT
+
+    return {p.stem: json.loads(p.read_text()) for p in sorted((ROOT / "results").glob("*.json"))}
+
+
+def save_items(notebook: str, rows: list[dict]) -> None:
+    """Per-item scores of a notebook (results/items/<notebook>.json), for the decision exercises that judge a
+    learner's choice on measured items without re-running the models."""
+    from .paths import RESULTS
+
+    folder = RESULTS / "items"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{notebook}.json").write_text(json.dumps(rows, indent=1, sort_keys=True) + "\n")
+
+
+def load_items(notebook: str) -> list[dict]:
+    """A notebook's per-item scores: those of the current run when it wrote them (a scratch LLMCOURSE_RESULTS
+    under a test run), else the committed ones; a clear message when the notebook has not written them."""
+    from .paths import RESULTS, ROOT
+
+    path = RESULTS / "items" / f"{notebook}.json"
+    if not path.exists():
+        path = ROOT / "results" / "items" / f"{notebook}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"results/items/{notebook}.json is missing: run solutions/{notebook}.ipynb "
+                                "(make results) to measure the items this exercise is judged on")
+    return json.loads(path.read_text())

@@ -99,4 +99,5 @@ def smol_agent(llm: LLM, tools: dict, model=None, mode: str = "native", system: 
     """A smolagents ToolCallingAgent over the course tools and the local model."""
     wrapped = [as_tool(name, fn) for name, fn in tools.items()]
     engine = CourseModel(llm, model=model, mode=mode, system=system)
-    return ToolCallingAgent(tools=wrapped, model=engine, max_steps=max_steps, verbosity_level=0), engine
+    # verbosity -1: smolagents prints nothing (its coloured logs would land in stored outputs); notebooks print errors
+    return ToolCallingAgent(tools=wrapped, model=engine, max_steps=max_steps, verbosity_level=-1), engine

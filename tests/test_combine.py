@@ -98,3 +98,37 @@ def test_ft_rag_prompt_goes_through_the_chat_template(index):
     hit = next(c for c, _ in index.search("How heavy?", 1, None))
     prompt = llm.render(cb.ft_rag_messages("How heavy?", [hit], "Ada"))
     assert outs[0]["prompt_tokens"] == llm.count_tokens(prompt) and outs[0]["retrieved"] == [hit.doc_id]
+
+
+def test_earlier_answers_reuse_rows_by_reference_and_answer_mixed_items_runs_the_rest():
+    import pandas as pd
+
+    from llmcourse.evaluate import EvalResult
+
+    asked = [{"id": "q1"}, {"id": "q2"}]
+    ev = EvalResult("RAG", pd.DataFrame({"id": ["q1", "q2"], "answer": ["a1", "a2"], "seconds": [1.5, 2.5]}),
+                    [{"answer": "a1", "citations": ["kb-1"], "junk": 1}, {"answer": "a2", "citations": []}])
+    chosen = [{"id": "m1"}, {"id": "m2"}, {"id": "m3"}]
+    refs = {"m1": "q2", "m2": "q9", "m3": "q1"}
+    reused = cb.earlier_answers(ev, asked, chosen, refs)
+    assert set(reused) == {"m1", "m3"}  # m2's question was not asked: left for a new run
+    assert reused["m1"]["answer"] == "a2" and reused["m1"]["seconds"] == 2.5 and reused["m3"]["citations"] == ["kb-1"]
+    assert "junk" not in reused["m3"]
+    ran = []
+
+    def approach(batch):
+        ran.extend(it["id"] for it in batch)
+        return [{"answer": f"new {it['id']}", "citations": []} for it in batch]
+
+    missing = [it for it in chosen if it["id"] not in reused]
+    new = cb.answer_mixed_items(approach, [{**it, "question": "?"} for it in missing], "RAG")
+    assert ran == ["m2"] and new["m2"]["answer"] == "new m2" and "seconds" in new["m2"]
+    assert cb.answer_mixed_items(approach, [], "RAG") == {} and ran == ["m2"]
+
+
+@pytest.mark.parametrize("scores, want", [
+    ({"RAG": 1.0, "fine-tune": 0.0, "agent": 1.0}, "RAG"), ({"RAG": 1.0, "fine-tune": 1.0, "agent": 1.0}, "fine-tune"),
+    ({"RAG": 0.0, "fine-tune": 0.0, "agent": 1.0}, "agent"), ({"RAG": 0.0, "fine-tune": 0.0, "agent": 0.0}, None),
+    ({"RAG": 0.5, "fine-tune": 0.0, "agent": 1.0}, "agent")])
+def test_measured_winner_is_the_best_score_then_the_cheapest(scores, want):
+    assert cb.measured_winner(scores, {"RAG": 1.0, "fine-tune": 0.5, "agent": 4.0}) == want

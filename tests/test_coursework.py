@@ -1,13 +1,18 @@
-"""Learner copies: in sync with solutions/, no outputs, no leaked solutions, a stub and a check per exercise."""
+"""Learner copies: in sync with solutions/, no outputs, no leaked solutions, a stub and a check per exercise;
+hints in levels for every exercise."""
+import ast
 import copy
 import re
+import textwrap
 
 import nbformat
 import pytest
 
-from llmcourse.course import COLAB_CELL, NOTEBOOKS
-from llmcourse.coursework import EXERCISES
-from llmcourse.coursework.generate import BEGIN, END, exercise_id, learner_copy, render, stub_source
+from llmcourse.course import COLAB_CELL, NOTEBOOKS, is_appendix
+from llmcourse.coursework import EXERCISES, ExerciseFailed, check, hint
+from llmcourse.coursework import checks as checks_module
+from llmcourse.coursework.checks import hint_text
+from llmcourse.coursework.generate import BEGIN, END, exercise_id, learner_copy, render, stub_message, stub_source
 from llmcourse.paths import ROOT
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
@@ -53,7 +58,7 @@ def test_learner_copy_has_stubs_no_outputs_no_solutions(path):
               and len(line) > 12 and not line.startswith(("return", "def "))]
     assert not leaked, f"solution lines leaked into the learner copy: {leaked[:3]}"
     ids = [exercise_id(c.source) for c in code if exercise_id(c.source)]
-    assert len(ids) >= 2 and len(set(ids)) == len(ids)
+    assert (len(ids) >= 2 or is_appendix(path.stem)) and len(set(ids)) == len(ids)  # an appendix has no exercises
     for ex_id in ids:
         assert ex_id in EXERCISES, f"exercise {ex_id} has no registered check"
         assert f"Exercise {ex_id}: " in text and "NotImplementedError" in text
@@ -63,10 +68,10 @@ def test_learner_copy_has_stubs_no_outputs_no_solutions(path):
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_solution_opens_with_goals_and_colab_cell_and_ends_with_measurements(path):
     nb = nbformat.read(path, as_version=4)
-    first_md = nb.cells[0].source
-    assert "What you will learn" in first_md and "CPU" in first_md and "GPU" in first_md
-    first_code = next(c for c in nb.cells if c.cell_type == "code")
-    assert first_code.source == COLAB_CELL
+    assert "What you will learn" in nb.cells[0].source
+    codes = [c for c in nb.cells if c.cell_type == "code"]
+    assert codes[0].source == COLAB_CELL  # first, so that on Colab the course is installed before anything imports it
+    assert "runtime_line(" in codes[1].source, "the runtime comes from results/, right after the Colab cell"
     md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "What we measured" in md and "Takeaways" in md and "python -m llmcourse check" in md
     too_long = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and len(c.source.splitlines()) > 15]
@@ -82,12 +87,14 @@ def test_changing_one_character_in_a_solution_makes_the_copy_stale():
     assert render(learner_copy(changed)) != (LEARNER / path.name).read_text()
 
 
-def test_stub_keeps_indentation_and_hint():
+def test_stub_keeps_indentation_and_shows_the_task_not_the_hints():
     src = "# Exercise 00.1 — demo\ndef f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n"
     out = stub_source(src)
     assert "return x + 1" not in out
-    assert "    raise NotImplementedError('Exercise 00.1: " in out
-    assert EXERCISES["00.1"].hint[:20] in out
+    assert "    # YOUR CODE HERE\n    raise NotImplementedError(\"Exercise 00.1: " in out
+    assert all(line.startswith("    ") for line in out.splitlines()[2:])
+    assert "run hint('00.1') for a hint" in out and EXERCISES["00.1"].hints[0][:30] not in out
+    assert stub_message("00.1").startswith("Exercise 00.1: " + EXERCISES["00.1"].task[:30])
 
 
 def test_colab_requirements_match_the_pins():
@@ -131,6 +138,17 @@ def test_a_fork_changes_one_setting_and_generate_rewrites_the_colab_cell(tmp_pat
     assert not sync_colab_cell(current) and current.read_text() == source  # up to date: the file is not touched
     assert sync_colab_cell(stale)
     assert next(c for c in nbformat.read(stale, as_version=4).cells if c.cell_type == "code").source == COLAB_CELL
+    other = tmp_path / "02_other_first.ipynb"  # a cell before the Colab cell is kept, never overwritten
+    cells = [nbformat.v4.new_markdown_cell("# title"), nbformat.v4.new_code_cell("print('first')"),
+             nbformat.v4.new_code_cell(fork), nbformat.v4.new_code_cell("x = 1")]
+    other.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=cells)))
+    assert sync_colab_cell(other)
+    code = [c.source for c in nbformat.read(other, as_version=4).cells if c.cell_type == "code"]
+    assert code == ["print('first')", COLAB_CELL, "x = 1"]
+    missing = tmp_path / "03_no_colab_cell.ipynb"  # no Colab cell at all: one is put before the first code cell
+    missing.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=[cells[0], cells[3]])))
+    assert sync_colab_cell(missing)
+    assert [c.source for c in nbformat.read(missing, as_version=4).cells if c.cell_type == "code"] == [COLAB_CELL, "x = 1"]
 
 
 def test_readme_gpu_column_reads_a_gpu_results_folder_when_present(tmp_path):
@@ -141,3 +159,142 @@ def test_readme_gpu_column_reads_a_gpu_results_folder_when_present(tmp_path):
     assert "| 2.0 min | not measured yet |" in notebook_map(tmp_path)
     (tmp_path / "gpu" / "00_setup_and_domain.json").write_text('{"runtime_s": 30.0}')
     assert "| 2.0 min | 0.5 min |" in notebook_map(tmp_path)
+
+
+# --- hints in levels -------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def fresh_hints(monkeypatch):
+    """A kernel in which no hint has been shown yet."""
+    monkeypatch.setattr(checks_module, "_HINTS_SHOWN", {})
+
+
+@pytest.mark.parametrize("ex_id", sorted(EXERCISES))
+def test_every_exercise_has_a_task_and_hint_levels(ex_id):
+    ex = EXERCISES[ex_id]
+    assert ex.task.strip() and len(ex.hints) >= 2, f"{ex_id}: a task and at least two hint levels"
+    assert len(set(ex.hints)) == len(ex.hints) and all(h.strip() for h in ex.hints)
+    assert ex.hint == ex.hints[0]
+
+
+@pytest.mark.parametrize("ex_id", sorted(EXERCISES))
+def test_hint_reveals_one_level_per_call_then_stays_at_the_last(ex_id, fresh_hints, capsys):
+    levels = EXERCISES[ex_id].hints
+    shown = [hint_text(ex_id) for _ in range(len(levels) + 2)]
+    for got, want in zip(shown, [*range(1, len(levels) + 1), len(levels), len(levels)]):
+        assert got.startswith(f"Hint {want}/{len(levels)} for {ex_id}: {levels[want - 1]}")
+    assert "again for level 2" in shown[0] and "again" not in shown[-1]
+    assert hint(ex_id, level=1) is None  # hint() prints the text and returns nothing, so a cell shows it once
+    assert capsys.readouterr().out.strip() == hint_text(ex_id, level=1)
+    for k, text in enumerate(levels, start=1):
+        assert f": {text}" in hint_text(ex_id, level=k)
+
+
+def test_hint_asks_for_a_known_id_and_level(fresh_hints):
+    with pytest.raises(KeyError, match=r"no exercise '9\.9'; the exercises are 00\.1, 00\.2.*01\.1") as err:
+        hint("9.9")
+    assert all(ex_id in str(err.value) for ex_id in EXERCISES)
+    with pytest.raises(ValueError, match="hint levels 1 to"):
+        hint("01.1", level=len(EXERCISES["01.1"].hints) + 1)
+    with pytest.raises(ValueError):
+        hint("01.1", level=0)
+
+
+def test_a_failed_check_shows_level_one_and_hint_goes_on_from_two(fresh_hints, capsys):
+    with pytest.raises(ExerciseFailed) as err:
+        check("01.2", lambda ranked, gold, k: 0.0)
+    message = str(err.value)
+    assert "recall_at_k(" in message and "expected 1.0" in message  # the failing case: input, got, expected
+    assert EXERCISES["01.2"].hints[0] in message and "hint('01.2')" in message
+    assert hint_text("01.2").startswith("Hint 2/")
+
+
+# --- no stub, task or first hint gives the solution away ------------------------------------------------------
+# A solution line is "telling" when, stripped, it is not a comment, has at least MIN_CHARS characters and is more
+# than a keyword with at most one bare name (`return result`, `pass`, `else:`, `try:`). A fragment is telling
+# when it is a compound expression of the solution (call, operation, comparison, subscript, comprehension,
+# literal list/tuple/dict, f-string) or a string constant with code in it (a regex, SQL), of at least MIN_CHARS
+# characters once whitespace is removed: the task and hint level 1 may name functions and arguments, never
+# spell a piece of the answer. Later hint levels may come close to the answer and are not checked.
+
+MIN_CHARS = 12
+TRIVIAL = re.compile(r"(return|pass|else|try|finally|break|continue|raise)(\s+\w+)?\s*:?")
+COMPOUND = (ast.BinOp, ast.BoolOp, ast.Compare, ast.Call, ast.Subscript, ast.ListComp, ast.SetComp, ast.DictComp,
+            ast.GeneratorExp, ast.Lambda, ast.IfExp, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set)
+CODE_CHARS = set("\\()[]{}*=<>|^$")
+
+
+def exercise_cells(nb):
+    """(exercise id, cell source, the solution lines) of every exercise cell of a solution notebook."""
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and BEGIN in cell.source and exercise_id(cell.source):
+            lines = cell.source.splitlines()
+            start = next(i for i, line in enumerate(lines) if line.strip() == BEGIN)
+            stop = next(i for i, line in enumerate(lines) if line.strip() == END)
+            out.append((exercise_id(cell.source), cell.source, lines[start + 1:stop]))
+    return out
+
+
+def telling_lines(code: list[str]) -> list[str]:
+    stripped = (line.strip() for line in code)
+    return [line for line in stripped
+            if len(line) >= MIN_CHARS and not line.startswith("#") and not TRIVIAL.fullmatch(line)]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text).replace("'", '"')
+
+
+def telling_fragments(code: list[str]) -> set[str]:
+    source = textwrap.dedent("\n".join(code))
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        is_code_string = isinstance(node, ast.Constant) and isinstance(node.value, str) and CODE_CHARS & set(node.value)
+        if isinstance(node, COMPOUND) or is_code_string:
+            segment = squash(ast.get_source_segment(source, node) or "")
+            if len(segment) >= MIN_CHARS:
+                found.add(segment)
+    return found
+
+
+def test_the_telling_rules_catch_the_old_recipes():
+    code = ["    words, step = text.split(), size - overlap",
+            "    return [' '.join(words[s:s + size]) for s in range(0, max(1, len(words) - overlap), step)]",
+            "    found = re.findall(r'\\[([\\d,\\s]+)\\]', answer)", "    return result"]
+    assert telling_lines(code + ["    else:", "    try:", "    pass"]) == [line.strip() for line in code[:3]]
+    fragments = telling_fragments(code)
+    assert squash("range(0, max(1, len(words) - overlap), step)") in fragments
+    assert squash("r'\\[([\\d,\\s]+)\\]'") in fragments and "len(words)" not in fragments
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_no_stub_task_or_first_hint_contains_solution_code(path):
+    learner = {exercise_id(c.source): c.source for c in nbformat.read(LEARNER / path.name, as_version=4).cells
+               if c.cell_type == "code" and exercise_id(c.source)}
+    for ex_id, source, code in exercise_cells(nbformat.read(path, as_version=4)):
+        if ex_id not in EXERCISES:
+            continue  # test_learner_copy_has_stubs_no_outputs_no_solutions asks for the check
+        ex, lines, fragments = EXERCISES[ex_id], telling_lines(code), telling_fragments(code)
+        stub = stub_source(source)
+        for where, text in [("generated stub", stub), ("notebooks/ copy", learner.get(ex_id, "")), ("task", ex.task),
+                            ("hint level 1", ex.hints[0])]:
+            leaked = [line for line in lines if line in text]
+            assert not leaked, f"{ex_id}: the {where} contains solution code: {leaked}"
+        for where, text in [("task", ex.task), ("hint level 1", ex.hints[0])]:
+            leaked = [f for f in fragments if f in squash(text)]
+            assert not leaked, f"{ex_id}: the {where} spells a piece of the solution: {leaked}"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_stub_raises_the_task_and_points_to_hint(path):
+    for ex_id, source, _ in exercise_cells(nbformat.read(path, as_version=4)):
+        if ex_id not in EXERCISES:
+            continue
+        raised = [node.exc.args[0] for node in ast.walk(ast.parse(stub_source(source)))
+                  if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+                  and getattr(node.exc.func, "id", "") == "NotImplementedError"]
+        assert len(raised) == 1, f"{ex_id}: one raise NotImplementedError per stub"
+        message = ast.literal_eval(raised[0])
+        assert message == stub_message(ex_id)
+        assert message == f"Exercise {ex_id}: {EXERCISES[ex_id].task.rstrip('.')} — run hint('{ex_id}') for a hint"

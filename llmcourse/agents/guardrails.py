@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 from .calls import execute
-from .loop import Trace, run_agents
+from .loop import MAX_STEPS, Trace, run_agents
 from .tools import INJECTION, ToolBox
 
 
@@ -63,7 +63,7 @@ def attack_cases(box: ToolBox) -> list[tuple[str, Callable[[], str | None]]]:
         text = " ".join(h["text"] for h in hits)
         return "retrieved text sanitized" if INJECTION.search(text) is None and "removed" in text else None
 
-    def runaway(outputs, max_steps=6):
+    def runaway(outputs, max_steps=MAX_STEPS):
         trace = run_agents(_scripted(outputs), ["loop"], tools, max_steps=max_steps)[0]
         return None if trace.stopped == "answered" else f"loop guard ({trace.stopped} after {len(trace.steps)} steps)"
 

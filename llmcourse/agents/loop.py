@@ -29,7 +29,10 @@ class Trace:
         return "\n".join(lines)
 
 
-def run_agents(policy, questions: list[str], tools: dict, max_steps: int = 6) -> list[Trace]:
+MAX_STEPS = 6  # the course's default step budget: a task costs at most this many model calls
+
+
+def run_agents(policy, questions: list[str], tools: dict, max_steps: int = MAX_STEPS) -> list[Trace]:
     """Step all questions together: each round asks the policy for the next output of every unfinished trace.
     `policy(traces) -> (outputs, prompt_tokens, output_tokens)` lists, one per trace."""
     traces = [Trace(q) for q in questions]

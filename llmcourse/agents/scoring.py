@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from .guardrails import verified
-from .loop import Trace, agent_system, llm_policy, run_agents
+from .loop import MAX_STEPS, Trace, agent_system, llm_policy, run_agents
 
 
-def agent_approach(llm, tools: dict, model=None, system: str | None = None, max_steps: int = 6,
+def agent_approach(llm, tools: dict, model=None, system: str | None = None, max_steps: int = MAX_STEPS,
                    verify: bool = False):
     """A run_eval approach for tasks: the tool loop, with per-task steps, LLM calls, tokens and the trace."""
     system = system or agent_system(None)

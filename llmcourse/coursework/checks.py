@@ -1,4 +1,8 @@
-"""The exercise registry. Each exercise has an id ("01.2"), a title, a hint and a checker.
+"""The exercise registry. Each exercise has an id ("01.2"), a title, a task, hints in levels and a checker.
+
+The task says what to write and which names to use, never how (it is what a learner's stub shows). The hints
+reveal the how one level at a time: `hint("01.2")` prints the next level each time it is called; the last level
+may be close to the answer.
 
 A checker receives what the learner built (usually a function) and tests it on small fixed inputs; it raises
 AssertionError with a helpful message when something is wrong. Notebooks call `check(id, obj)` right after the
@@ -18,24 +22,57 @@ class ExerciseFailed(AssertionError):
 class Exercise:
     id: str
     title: str
-    hint: str
+    task: str
+    hints: tuple[str, ...]
     checker: Callable
+    seconds: int = 0  # time the check itself needs beyond the self-check's default (02.4 trains an adapter)
+
+    @property
+    def hint(self) -> str:
+        """The first hint level (what a failed check and the self-check show)."""
+        return self.hints[0] if self.hints else self.task
 
 
 EXERCISES: dict[str, Exercise] = {}
+_HINTS_SHOWN: dict[str, int] = {}  # exercise id -> levels revealed so far in this kernel
 
 
-def exercise(ex_id: str, title: str, hint: str):
-    """Decorator that registers a checker."""
+def exercise(ex_id: str, title: str, task: str, hints=(), seconds: int = 0):
+    """Decorator that registers a checker. hints: a sequence of levels, gentlest first; seconds: how long the
+    check may take when it measures something slow (the self-check allows at least that)."""
     def register(fn):
-        EXERCISES[ex_id] = Exercise(ex_id, title, hint, fn)
+        EXERCISES[ex_id] = Exercise(ex_id, title, task, tuple(hints), fn, seconds)
         return fn
     return register
 
 
+def _lookup(ex_id: str) -> Exercise:
+    if ex_id not in EXERCISES:
+        raise KeyError(f"no exercise {ex_id!r}; the exercises are {', '.join(sorted(EXERCISES))}")
+    return EXERCISES[ex_id]
+
+
+def hint(ex_id: str, level: int | None = None) -> None:
+    """Print the next hint level of exercise `ex_id` (1, 2, ... then the last one again), or the given `level`
+    (1 = gentlest). Returns nothing, so a notebook shows the hint once."""
+    print(hint_text(ex_id, level))
+
+
+def hint_text(ex_id: str, level: int | None = None) -> str:
+    """The text `hint` prints (the same levels, and it counts as shown)."""
+    ex = _lookup(ex_id)
+    hints = ex.hints or (ex.task,)
+    if level is not None and not 1 <= level <= len(hints):
+        raise ValueError(f"exercise {ex_id} has hint levels 1 to {len(hints)}, not {level}")
+    shown = level if level is not None else min(_HINTS_SHOWN.get(ex_id, 0) + 1, len(hints))
+    _HINTS_SHOWN[ex_id] = max(_HINTS_SHOWN.get(ex_id, 0), shown)
+    more = "" if shown == len(hints) else f" (call hint({ex_id!r}) again for level {shown + 1})"
+    return f"Hint {shown}/{len(hints)} for {ex_id}: {hints[shown - 1]}{more}"
+
+
 def check(ex_id: str, answer) -> None:
     """Check the learner's answer to exercise `ex_id`; prints a status line, raises on failure."""
-    ex = EXERCISES[ex_id]
+    ex = _lookup(ex_id)
     try:
         ex.checker(answer)
     except NotImplementedError:
@@ -43,7 +80,9 @@ def check(ex_id: str, answer) -> None:
         raise
     except AssertionError as err:
         print(f"[check] {ex_id} failed: {ex.title}")
-        raise ExerciseFailed(f"Exercise {ex_id} ({ex.title}): {err}\nHint: {ex.hint}") from None
+        _HINTS_SHOWN[ex_id] = max(_HINTS_SHOWN.get(ex_id, 0), 1)  # the message shows level 1: hint() goes on from 2
+        more = f" (run hint({ex_id!r}) for the next level)" if len(ex.hints) > 1 else ""
+        raise ExerciseFailed(f"Exercise {ex_id} ({ex.title}): {err}\nHint: {ex.hint}{more}") from None
     print(f"[check] {ex_id} passed: {ex.title}")
 
 

@@ -5,8 +5,15 @@ from .checks import exercise, expect
 
 
 @exercise("01.1", "split words into overlapping windows",
-          "Split the text into words; start a window every size - overlap words; stop once a window reaches the "
-          "last word (range(0, max(1, len(words) - overlap), step)); join each window's words with spaces.")
+          "Return the chunks of `text` as a list of strings: windows of `size` words joined by single spaces, "
+          "consecutive windows sharing `overlap` words, the last window being the first one that reaches the last word.",
+          hints=("Work on the list of words, not on characters. A new window starts every `step` words, where step is "
+                 "the window size minus the overlap.",
+                 "Slicing past the end of a list is safe (a slice of 4 from position 8 of 10 words gives 2 words). Build "
+                 "the start positions with range(0, stop, step); the question is the stop: no window may lie entirely "
+                 "inside the previous one, and a text shorter than one window still gives one chunk.",
+                 "Stop the range at len(words) - overlap, but at least at 1; then join each slice "
+                 "words[start:start + size] with ' '."))
 def _check_01_1(chunk_words):
     text = "a b c d e f g h i j"
     cases = [(text, 4, 0, ["a b c d", "e f g h", "i j"]),
@@ -19,7 +26,11 @@ def _check_01_1(chunk_words):
 
 
 @exercise("01.2", "recall@k of a ranking",
-          "Look only at ranked_doc_ids[:k]; return 1.0 if any of them is in gold_ids, else 0.0.")
+          "Return 1.0 when at least one id of `gold_ids` is among the first `k` ids of `ranked_doc_ids`, else 0.0 "
+          "(a float).",
+          hints=("Only the top k of the ranking count. A list slice gives them, even when k is larger than the list.",
+                 "any(...) over the top k ids tells whether one of them is a gold id.",
+                 "float(True) is 1.0 and float(False) is 0.0: wrap the any(...) in float()."))
 def _check_01_2(recall_at_k):
     ranked = ["kb-003", "kb-001", "kb-007", "kb-002"]
     cases = [(ranked, ["kb-001"], 1, 0.0), (ranked, ["kb-001"], 2, 1.0), (ranked, ["kb-009"], 4, 0.0),
@@ -30,20 +41,31 @@ def _check_01_2(recall_at_k):
 
 
 @exercise("01.3", "reciprocal rank fusion",
-          "For every id in every ranking add 1 / (k0 + rank) with rank starting at 1; return the ids sorted by "
-          "their total, highest first.")
+          "Return every id found in `rankings` (a list of ranked id lists), best first by its fused score: each "
+          "ranking that holds the id adds 1 / (k0 + its rank), rank 1 being the first place.",
+          hints=("Keep a dict id -> running total, and visit every position of every ranking once.",
+                 "enumerate(ranking, start=1) gives (rank, id) pairs with rank starting at 1; dict.get(id, 0.0) gives "
+                 "the total so far, also for an id not seen yet.",
+                 "sorted(totals, key=totals.get, reverse=True) returns the ids of the dict, highest total first."))
 def _check_01_3(rrf):
-    got = rrf([["a", "b", "c"], ["c", "a", "d"]], k0=60)
-    expect(list(got) == ["a", "c", "b", "d"], f"rrf([[a, b, c], [c, a, d]]) returned {got}, expected [a, c, b, d]")
-    got = rrf([["x", "y"], ["y", "z"], ["y"]], k0=1)
-    expect(list(got) == ["y", "x", "z"], f"with k0=1, rrf([[x, y], [y, z], [y]]) returned {got}, expected [y, x, z]")
-    got = rrf([["p"]], k0=60)
-    expect(list(got) == ["p"], f"a single ranking should come back unchanged, got {got}")
+    cases = [([["a", "b", "c"], ["c", "a", "d"]], 60, ["a", "c", "b", "d"]),
+             ([["x", "y"], ["y", "z"], ["y"]], 1, ["y", "x", "z"]),
+             ([["p"]], 60, ["p"])]
+    for rankings, k0, want in cases:
+        got = rrf([list(r) for r in rankings], k0=k0)
+        expect(list(got) == want, f"rrf({rankings}, k0={k0}) returned {got}, expected {want}")
 
 
 @exercise("01.4", "parse [n] citations",
-          "Find every bracket group with re.findall(r'\\[([\\d,\\s]+)\\]', answer), read the numbers in each group, keep "
-          "those between 1 and len(source_ids), map n to source_ids[n - 1], return the sorted unique ids.")
+          "Return the sorted list of unique ids of `source_ids` that `answer` cites: a marker [n] or [n, m] cites the "
+          "n-th (and m-th) id, counting from 1; a number that points to no id is ignored.",
+          hints=("Two steps: find the bracket groups that hold only digits, commas and spaces, then read the numbers "
+                 "inside each group. The `re` module is imported for you.",
+                 "re.findall with one capturing group returns the group's text only: a pattern for '[' then one or more "
+                 "digits, commas or spaces then ']' gives strings like '1, 3'; a second re.findall for runs of digits "
+                 "reads the numbers of one group.",
+                 "Collect int(n) in a set, keep those with 1 <= n <= len(source_ids), map n to source_ids[n - 1] "
+                 "(the list counts from 0) and return sorted() of the set of ids."))
 def _check_01_4(cited_docs):
     ids = ["kb-004", "kb-015", "kb-017"]
     cases = [("It costs €3299 [1].", ids, ["kb-004"]), ("Three years [2][3].", ids, ["kb-015", "kb-017"]),

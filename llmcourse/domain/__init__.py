@@ -2,6 +2,7 @@
 
 Loaders for the generated data under data/ (build it with `python -m llmcourse.domain.build`).
 """
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -85,9 +86,20 @@ def load_tickets(split: str, data_dir=None) -> list[dict]:
     return _load_jsonl(Path(data_dir or DATA_DIR) / "tickets" / f"{split}.jsonl")
 
 
-def load_eval(name: str, data_dir=None) -> list[dict]:
-    """name: 'qa', 'tasks' or 'mixed'."""
-    return _load_jsonl(Path(data_dir or DATA_DIR) / "eval" / f"{name.removesuffix('.jsonl')}.jsonl")
+def split_of(item_id: str) -> str:
+    """'dev' or 'test' for an evaluation item: a fixed hash of its id, so the split never depends on results.
+    dev is what knobs and exercises are tuned on; test is only scored."""
+    return "dev" if hashlib.sha256(f"voltbird-split:{item_id}".encode()).digest()[0] % 2 == 0 else "test"
+
+
+def load_eval(name: str, data_dir=None, split: str | None = None) -> list[dict]:
+    """name: 'qa', 'tasks' or 'mixed'; split: None (all items), 'dev' or 'test' (see `split_of`)."""
+    items = _load_jsonl(Path(data_dir or DATA_DIR) / "eval" / f"{name.removesuffix('.jsonl')}.jsonl")
+    if split is None:
+        return items
+    if split not in ("dev", "test"):
+        raise ValueError(f"split must be 'dev', 'test' or None, got {split!r}")
+    return [it for it in items if split_of(it["id"]) == split]
 
 
 def db_path(data_dir=None) -> Path:

@@ -1,6 +1,7 @@
 """Training a LoRA: a fresh base model wrapped with adapters, length-grouped mini-batches, a plain AdamW loop."""
 from __future__ import annotations
 
+import os
 import random
 import time
 
@@ -68,7 +69,7 @@ def train(model, examples: list[dict], settings: LoraSettings, pad_id: int, prog
     model.train()
     losses, tokens, t0 = [], 0, time.perf_counter()
     bar = tqdm(batch_order(examples, settings.batch_size, settings.steps, settings.seed), desc=desc,
-               disable=not progress)
+               disable=not progress or bool(os.environ.get("TQDM_DISABLE")))  # `make results`: no bars in outputs
     for indices in bar:
         ids, labels, mask = (t.to(device) for t in _pad([examples[i] for i in indices], pad_id))
         loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss

@@ -7,11 +7,15 @@ Notebooks 01, 03 (KB search tool) and 04 (fine-tuned model + RAG) all use this p
   share one `search(query, k, tenant)` signature and the same tenant rule (public docs for all, a dealer's only
   for it); `build_kb_index` / `build_hybrid_index` build indexes over the knowledge base, `apply_update` applies
   the week-2 update by document id without a rebuild;
-- `metrics`: recall@k, MRR, tenant leaks and answer correctness after the update;
+- `metrics`: recall@k, MRR, tenant leaks and answer correctness after the update; `by_split` / `scores_with_splits`
+  put the means of per-item rows over all items, dev and test side by side (`split_keys`: as result keys);
+- `recipe`: a retrieval recipe (chunker, retriever, k) scored per split: `RETRIEVERS`, `DEFAULT_RECIPE`,
+  `score_recipe`, `compare_recipes` (what exercise 01.5 judges on dev);
 - `answer`: `rag_prompt` / `short_answer_prompt`, `generate_copy` (copy-only decoding), `parse_citations`,
   `attribute` and `rag_answerer` turn retrieved chunks into a grounded answer with cited document ids, as an
   approach for `evaluate.run_eval`; `fact_answerer` is notebook 01's best recipe for the 135M model;
-- `ann_benchmark`: `faiss_benchmark` compares NumPy brute force with FAISS Flat, IVF and HNSW on synthetic vectors.
+- `ann_benchmark`: `faiss_benchmark` compares NumPy brute force with FAISS Flat, IVF and HNSW on synthetic vectors
+  (appendix notebook 05).
 """
 from .ann_benchmark import (
                             SEARCH_KNOBS,
@@ -55,11 +59,27 @@ from .index import (
                             embed_queries,
 )
 from .metrics import (
+                            by_split,
                             doc_ranking,
                             fresh_answer_ok,
                             recall_at_k,
                             reciprocal_rank,
+                            retrieval_rows,
                             retrieval_scores,
                             retrieval_table,
+                            scores_with_splits,
+                            split_keys,
                             tenant_leaks,
+)
+from .recipe import (
+                            DEFAULT_RECIPE,
+                            MAX_K,
+                            RETRIEVERS,
+                            compare_recipes,
+                            kb_indexes,
+                            normalize_recipe,
+                            recipe_index,
+                            recipe_name,
+                            recipe_rows,
+                            score_recipe,
 )

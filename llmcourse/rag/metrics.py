@@ -1,7 +1,9 @@
-"""Retrieval and answer metrics: document rankings, recall@k, MRR, tenant leaks, correctness after an update."""
+"""Retrieval and answer metrics: document rankings, recall@k, MRR, tenant leaks, correctness after an update, and
+means of per-item rows per split (dev / test)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..evaluate import answer_match
 from .index import allowed
@@ -51,3 +53,38 @@ def tenant_leaks(index, items: list[dict], tenants: list[str], k: int = 10) -> i
     """Chunks of another dealer returned when every item is asked as every tenant (must be 0)."""
     return sum(not allowed(chunk, tenant) for it in items for tenant in tenants
                for chunk, _ in index.search(it["question"], k, tenant))
+
+
+def retrieval_rows(index, items: list[dict], ks=(1, 3, 5, 10)) -> list[dict]:
+    """Per item with a gold document: its id, recall@k for each k and its reciprocal rank (the rows whose means
+    `retrieval_scores` reports; group them by split with `by_split`)."""
+    return [{"id": r["id"], **{f"recall@{k}": recall_at_k(r["ranked"], r["gold"], k) for k in ks},
+             "MRR": reciprocal_rank(r["ranked"], r["gold"])} for r in retrieval_table(index, items) if r["gold"]]
+
+
+def by_split(rows, columns=None) -> pd.DataFrame:
+    """Means of per-item rows (dicts or a DataFrame with an "id" column) over all items and per split of
+    `domain.split_of`: one row per measure, the columns all, dev and test side by side."""
+    from ..domain import split_of
+
+    df = pd.DataFrame(rows)
+    columns = list(columns or [c for c in df.columns if c != "id" and pd.api.types.is_numeric_dtype(df[c])])
+    split = df["id"].map(split_of)
+    values = df[columns].astype(float)
+    return pd.DataFrame({"all": values.mean(), "dev": values[split == "dev"].mean(), "test": values[split == "test"].mean()})
+
+
+def scores_with_splits(rows, split_measures=("recall@1",)) -> dict:
+    """One table row from per-item rows: every measure's mean over all items, then '<measure> dev' and
+    '<measure> test' for the measures in `split_measures` (choose on the dev column; test is only reported)."""
+    table = by_split(rows)
+    out = table["all"].to_dict()
+    for m in split_measures:
+        out.update({f"{m} dev": table.loc[m, "dev"], f"{m} test": table.loc[m, "test"]})
+    return out
+
+
+def split_keys(table: pd.DataFrame, keys: dict[str, str]) -> dict:
+    """Result keys from a `by_split` table: for each measure (row) -> key, `key` (all items), `key_dev`, `key_test`."""
+    return {f"{key}{suffix}": float(table.loc[row, split]) for row, key in keys.items()
+            for suffix, split in (("", "all"), ("_dev", "dev"), ("_test", "test"))}
