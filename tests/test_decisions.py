@@ -129,3 +129,19 @@ def test_the_self_check_gives_the_training_check_its_time():
 
     assert EXERCISES["02.4"].seconds > 5 * EXERCISE_TIMEOUT  # it trains an adapter: about a minute on 2 quiet cores
     assert all(EXERCISES[e].seconds == 0 for e in ("03.4", "04.4"))  # they read measured items: instant
+
+
+@pytest.mark.parametrize("name", ["02_finetuning", "03_agents", "04_combining"])
+def test_the_self_check_never_reruns_an_evaluation_for_a_decision(name):
+    """The decision checks read measured items or train their own adapter: the cells the self-check runs for a
+    learner copy run no evaluation and train nothing of the notebook's own."""
+    import nbformat
+
+    from llmcourse.coursework.selfcheck import needed_cells, parse
+    from llmcourse.paths import ROOT
+
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    needed = [nb.cells[i].source for i in needed_cells(parse(nb))]
+    assert any("check(" in s for s in needed)
+    heavy = [s.splitlines()[0] for s in needed if any(w in s for w in ("run_eval(", "_adapter(", "get_adapter(", "run_attacks("))]
+    assert not heavy, f"the self-check of {name} would run: {heavy}"
