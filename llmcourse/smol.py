@@ -11,9 +11,12 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+from contextlib import contextmanager
 
-from smolagents import Tool, ToolCallingAgent
+import smolagents
+from smolagents import MCPClient, Tool, ToolCallingAgent
 from smolagents.models import ChatMessage, ChatMessageToolCall, ChatMessageToolCallFunction, MessageRole, Model
+from smolagents.monitoring import TokenUsage
 
 from .agents import CallError, Step, parse_call, trace_messages
 from .models import LLM, generate, render_chat
@@ -101,3 +104,56 @@ def smol_agent(llm: LLM, tools: dict, model=None, mode: str = "native", system: 
     engine = CourseModel(llm, model=model, mode=mode, system=system)
     # verbosity -1: smolagents prints nothing (its coloured logs would land in stored outputs); notebooks print errors
     return ToolCallingAgent(tools=wrapped, model=engine, max_steps=max_steps, verbosity_level=-1), engine
+
+
+# --- Scripted replies (tests, tracing demos) and the course tools over MCP ---
+
+def tool_call_message(name: str, arguments: dict, call_id: str = "call_0", prompt_tokens: int | None = None,
+                      completion_tokens: int | None = None) -> ChatMessage:
+    """One assistant message asking for one tool call (final_answer included), optionally with its token usage."""
+    usage = TokenUsage(prompt_tokens, completion_tokens) if prompt_tokens is not None else None
+    fn = ChatMessageToolCallFunction(name=name, arguments=arguments)
+    return ChatMessage(role=MessageRole.ASSISTANT, content="", token_usage=usage,
+                       tool_calls=[ChatMessageToolCall(id=call_id, type="function", function=fn)])
+
+
+class ScriptedModel(Model):
+    """A fake smolagents Model that replies with pre-written ChatMessages, one per generate call, in order."""
+
+    def __init__(self, replies: list[ChatMessage]):
+        super().__init__(model_id="scripted")
+        self.replies, self.calls = list(replies), 0
+
+    def generate(self, messages, stop_sequences=None, response_format=None, tools_to_call_from=None, **kwargs):
+        if self.calls >= len(self.replies):
+            raise RuntimeError(f"ScriptedModel ran out of replies after {self.calls} calls")
+        self.calls += 1
+        return self.replies[self.calls - 1]
+
+
+# The OpenInference instrumentor wraps `generate` of the Model classes that the smolagents module exports, so the
+# course's own models are listed there too: with tracing on, their calls become LLM spans.
+for _cls in (CourseModel, ScriptedModel):
+    setattr(smolagents, _cls.__name__, _cls)
+
+
+def scripted_agent(tools: dict, replies: list[ChatMessage], max_steps: int = 4):
+    """A ToolCallingAgent over course tools (name -> function) whose model replies from a script."""
+    wrapped = [as_tool(name, fn) for name, fn in tools.items()]
+    return ToolCallingAgent(tools=wrapped, model=ScriptedModel(replies), max_steps=max_steps, verbosity_level=-1)
+
+
+def course_mcp_server(db_path=None, kb: bool = True):
+    """Launch parameters for the course's MCP server (this Python, -m llmcourse.mcp_server) over stdio."""
+    from .mcp_server import server_parameters
+
+    return server_parameters(db_path=db_path, kb=kb)
+
+
+@contextmanager
+def mcp_tools(server_parameters=None):
+    """The tools of an MCP server (default: the course's) as smolagents Tools, through smolagents' MCP client.
+
+    The server runs as a subprocess while the with-block is open; a tool error comes back as its message (text)."""
+    with MCPClient(server_parameters or course_mcp_server(), structured_output=False) as tools:
+        yield list(tools)

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from llmcourse.course import COLAB_CELL, NOTEBOOKS, is_appendix
-from llmcourse.coursework import EXERCISES, ExerciseFailed, check, hint
+from llmcourse.coursework import EXERCISES, ExerciseFailed, NotAttempted, check, hint
 from llmcourse.coursework import checks as checks_module
 from llmcourse.coursework.checks import hint_text
 from llmcourse.coursework.generate import BEGIN, END, exercise_id, learner_copy, render, stub_message, stub_source
@@ -207,6 +207,21 @@ def test_a_failed_check_shows_level_one_and_hint_goes_on_from_two(fresh_hints, c
     assert "recall_at_k(" in message and "expected 1.0" in message  # the failing case: input, got, expected
     assert EXERCISES["01.2"].hints[0] in message and "hint('01.2')" in message
     assert hint_text("01.2").startswith("Hint 2/")
+
+
+def test_a_stub_and_a_failure_render_without_a_traceback_in_a_notebook(capsys):
+    """IPython shows `_render_traceback_` instead of a traceback: one line for a stub, the message for a failure."""
+    def stub(*args):
+        raise NotImplementedError("Exercise 01.2: write it")
+
+    with pytest.raises(NotAttempted) as err:  # still a NotImplementedError, so "Run All" stops here
+        check("01.2", stub)
+    assert isinstance(err.value, NotImplementedError) and "01.2 not attempted" in capsys.readouterr().out
+    assert err.value._render_traceback_() == [f"NotAttempted: {err.value}"]
+    with pytest.raises(ExerciseFailed) as failed:
+        check("01.2", lambda ranked, gold, k: 0.0)
+    lines = failed.value._render_traceback_()
+    assert lines[0].startswith("ExerciseFailed: Exercise 01.2") and not any("File " in line for line in lines)
 
 
 # --- no stub, task or first hint gives the solution away ------------------------------------------------------

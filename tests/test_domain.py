@@ -220,15 +220,43 @@ def test_task_gold_recomputes_from_db():
     items = dom.load_eval("tasks")
     for task in items:
         assert T.compute_gold(task, conn) == task["answer"], task["id"]
-        assert task["question"] in [p.format(**task["params"]) for p in T.PHRASINGS_EVAL[task["template"]]]
+        own = T.PHRASINGS_DEV if dom.split_of(task["id"]) == "dev" else T.PHRASINGS_TEST
+        assert task["question"] in [p.format(**task["params"]) for p in own[task["template"]]]
     assert len({t["template"] for t in items}) >= 8
     assert sum(t["needs_kb"] for t in items) >= 10
 
 
 def test_phrasings_are_split():
+    from llmcourse.domain.phrasings import EXTRA_PHRASINGS
+
     for name, (phrasings, _) in T.TEMPLATES.items():
         assert len(phrasings) >= 3
-        assert not set(T.PHRASINGS_TRAIN[name]) & set(T.PHRASINGS_EVAL[name])
+        train = set(T.PHRASINGS_TRAIN[name]) | set(EXTRA_PHRASINGS[name])
+        dev, test = set(T.PHRASINGS_DEV[name]), set(T.PHRASINGS_TEST[name])
+        assert not train & dev and not train & test and not dev & test, name
+        assert len(test) >= 3, name
+
+
+def test_the_test_tasks_have_their_own_entities_and_phrasings():
+    """The frozen test split: >= 3 phrasings per template used, none of them and none of its entities in dev."""
+    items = dom.load_eval("tasks")
+    dev = [t for t in items if dom.split_of(t["id"]) == "dev"]
+    test = [t for t in items if dom.split_of(t["id"]) == "test"]
+    assert len(dev) + len(test) == len(items) and len(test) >= 29 and len(dev) >= 25
+    assert not T.eval_entities(dev) & T.eval_entities(test)
+    assert not {t["question"] for t in dev} & {t["question"] for t in test}
+    for template in T.TASK_TEMPLATES:
+        used = {p for t in test if t["template"] == template for p in T.PHRASINGS_TEST[template]
+                if p.format(**t["params"]) == t["question"]}
+        assert len(used) >= 3, template
+
+
+def test_mixed_items_take_the_split_of_their_source():
+    mixed = dom.load_eval("mixed")
+    assert all(dom.split_of(m["id"]) == dom.split_of(m["ref"]) for m in mixed)
+    kinds = {m["kind"] for m in mixed}
+    for split in ("dev", "test"):
+        assert {m["kind"] for m in mixed if dom.split_of(m["id"]) == split} == kinds, split
 
 
 def test_sample_params_avoids_eval_entities():

@@ -15,7 +15,18 @@ from dataclasses import dataclass
 
 
 class ExerciseFailed(AssertionError):
-    """The learner's answer ran but gave a wrong result."""
+    """The learner's answer ran but gave a wrong result. A notebook shows only the message (the failing case and
+    a hint), not a traceback through the checker's code."""
+
+    def _render_traceback_(self):  # IPython calls this instead of formatting a traceback
+        return [f"{type(self).__name__}: {line}" if i == 0 else line for i, line in enumerate(str(self).splitlines())]
+
+
+class NotAttempted(NotImplementedError):
+    """The exercise still holds its stub. Raised so that "Run All" stops at the exercise; a notebook shows one line."""
+
+    def _render_traceback_(self):
+        return [f"{type(self).__name__}: {self}"]
 
 
 @dataclass
@@ -77,7 +88,8 @@ def check(ex_id: str, answer) -> None:
         ex.checker(answer)
     except NotImplementedError:
         print(f"[check] {ex_id} not attempted: {ex.title}")
-        raise
+        raise NotAttempted(f"exercise {ex_id}: replace the `raise NotImplementedError(...)` line(s) above with your "
+                           f"code, then run this cell again (hint({ex_id!r}) helps)") from None
     except AssertionError as err:
         print(f"[check] {ex_id} failed: {ex.title}")
         _HINTS_SHOWN[ex_id] = max(_HINTS_SHOWN.get(ex_id, 0), 1)  # the message shows level 1: hint() goes on from 2

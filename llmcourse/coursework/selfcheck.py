@@ -175,7 +175,7 @@ def _explain(ex_id: str, message: str) -> str:
 def _status_from(outputs, ex_id) -> tuple[str, str]:
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     err = _error(outputs)
-    if err and err[0] == "NotImplementedError" or (ex_id, "not attempted") in STATUS_LINE.findall(text):
+    if err and err[0] in ("NotImplementedError", "NotAttempted") or (ex_id, "not attempted") in STATUS_LINE.findall(text):
         return "not attempted", ""
     if (ex_id, "passed") in STATUS_LINE.findall(text):
         return "passed", ""

@@ -5,6 +5,7 @@ Loaders for the generated data under data/ (build it with `python -m llmcourse.d
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,8 +88,11 @@ def load_tickets(split: str, data_dir=None) -> list[dict]:
 
 
 def split_of(item_id: str) -> str:
-    """'dev' or 'test' for an evaluation item: a fixed hash of its id, so the split never depends on results.
-    dev is what knobs and exercises are tuned on; test is only scored."""
+    """'dev' or 'test' for an evaluation item. dev is what knobs and exercises are tuned on; test is only scored.
+    Where the builder chose the split, it is written in the id ('task-test-004', 'mix-dev-012'); otherwise
+    (qa items, tickets) it is a fixed hash of the id, so the split never depends on results."""
+    if found := re.search(r"-(dev|test)-", item_id):
+        return found.group(1)
     return "dev" if hashlib.sha256(f"voltbird-split:{item_id}".encode()).digest()[0] % 2 == 0 else "test"
 
 

@@ -310,6 +310,15 @@ def mixed_item(kind, question, ref, gold, first_name=None):
             "framework": framework(kind), "gold": gold}
 
 
+def _half_each(pool, n, rng):
+    """n items of pool, half (rounded down) from the dev split and the rest from test, so both splits of the
+    mixed set hold every kind of request."""
+    from . import split_of
+    dev = [x for x in pool if split_of(x["id"]) == "dev"]
+    test = [x for x in pool if split_of(x["id"]) == "test"]
+    return rng.sample(dev, n // 2) + rng.sample(test, n - n // 2)
+
+
 def build_mixed(qa, tasks, heldout, rng):
     stable = [q for q in qa if q["tenant"] == "public" and not q["changes_after_update"]]
     fresh = [q for q in qa if q["changes_after_update"]]
@@ -317,21 +326,23 @@ def build_mixed(qa, tasks, heldout, rng):
     live = [t for t in tasks if not t["needs_kb"]]
     kb_live = [t for t in tasks if t["needs_kb"]]
     items = []
-    for q in rng.sample(stable, 8):
+    for q in _half_each(stable, 8, rng):
         items.append(mixed_item("kb_fact", q["question"], q["id"], qa_gold(q)))
-    for q in rng.sample(fresh, 6):
+    for q in _half_each(fresh, 6, rng):
         items.append(mixed_item("fresh_fact", q["question"], q["id"], qa_gold(q)))
-    for q in rng.sample(tenant, 6):
+    for q in _half_each(tenant, 6, rng):
         items.append(mixed_item("tenant_fact", q["question"], q["id"], qa_gold(q)))
-    tickets = rng.sample(heldout, 14)
-    for t in tickets[:8]:
+    for t in _half_each(heldout, 8, rng):
         gold = {"reply": t["reply"], "category": t["category"], "fields": t["fields"], "doc_ids": t["doc_ids"]}
         items.append(mixed_item("ticket_reply", t["message"], t["id"], gold, t["first_name"]))
-    for t in tickets[8:]:
+    replied = {item["ref"] for item in items}
+    for t in _half_each([t for t in heldout if t["id"] not in replied], 6, rng):
         items.append(mixed_item("classify", t["message"], t["id"], {"category": t["category"]}, t["first_name"]))
-    for t in rng.sample(live, 6) + rng.sample(kb_live, 5):
+    for t in _half_each(live, 6, rng) + _half_each(kb_live, 6, rng):
         kind = "kb_live_task" if t["needs_kb"] else "live_task"
         gold = {k: t[k] for k in ("answer", "answer_type", "template", "params", "needs_kb")}
         items.append(mixed_item(kind, t["question"], t["id"], gold))
     rng.shuffle(items)
-    return [{"id": f"mix-{i:03d}", **item} for i, item in enumerate(items, 1)]
+    # a mixed item belongs to the split of the item it was made from, so no test question is seen on dev
+    from . import split_of
+    return [{"id": f"mix-{split_of(item['ref'])}-{i:03d}", **item} for i, item in enumerate(items, 1)]

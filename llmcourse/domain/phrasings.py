@@ -1,7 +1,11 @@
 """Question phrasings of the task templates (data only; the templates themselves are in tasks.py).
 
-PHRASINGS_TRAIN and PHRASINGS_EVAL split the phrasings of each template (disjoint): the eval set only uses
-PHRASINGS_EVAL. EXTRA_PHRASINGS are more training-only wordings for the agent's expert traces.
+Three disjoint sets per template:
+- PHRASINGS_TRAIN (+ EXTRA_PHRASINGS, more training-only wordings for the agent's expert traces): training;
+- PHRASINGS_DEV: the dev tasks, what the agent's data and prompts were improved on;
+- PHRASINGS_TEST: the frozen test tasks. Three per template, written in one sitting after every knob had been
+  chosen, with the test entities; nothing was ever tuned against them.
+PHRASINGS_EVAL is dev + test (what training must never use).
 """
 
 PHRASINGS_TRAIN = {
@@ -27,7 +31,7 @@ PHRASINGS_TRAIN = {
                                   "Order {order_id}: what does it cost with the shipping fee added?"],
 }
 
-PHRASINGS_EVAL = {
+PHRASINGS_DEV = {
     "order_total": ["Add up all items of order {order_id}: what is the sum in EUR?"],
     "days_until_eta": ["Counting from today, how many days remain until the ETA of order {order_id}?"],
     "stock_total": ["If you add up every warehouse, how many {model} units are available?"],
@@ -40,8 +44,43 @@ PHRASINGS_EVAL = {
     "order_total_with_shipping": ["What would the customer of order {order_id} pay in total once shipping to their zone is included?"],
 }
 
+PHRASINGS_TEST = {
+    "order_total": ["I need the amount charged for order {order_id}, items only. How many euros?",
+                    "Quick one: {order_id} came to how much money altogether?",
+                    "What is the grand sum of the line items on order number {order_id}?"],
+    "days_until_eta": ["A customer with order {order_id} is asking how long the wait still is. How many days?",
+                       "Number of days between now and the expected delivery date of {order_id}?",
+                       "{order_id}: count the days left before it should be delivered."],
+    "stock_total": ["Stock check: {model}, all locations summed, how many pieces?",
+                    "We have how many {model} e-bikes in our warehouses altogether?",
+                    "Please report the complete inventory count for the {model}."],
+    "latest_order_status": ["What does the tracking say for the last thing {first_name} {last_name} ordered?",
+                            "Give me the delivery state of {first_name} {last_name}'s most recently placed order.",
+                            "I'm on the phone with {first_name} {last_name}. What is the status of their latest shipment?"],
+    "count_orders_customer": ["How many purchases has {first_name} {last_name} made with us in total?",
+                              "Total order count for the customer called {first_name} {last_name}, please.",
+                              "{first_name} {last_name} has bought from us how many times? Count their orders."],
+    "most_stocked_warehouse": ["Which of the stock locations has the biggest pile of {model}?",
+                               "I want to ship a {model} from wherever we hold the most of them. Which warehouse is that?",
+                               "Where are the most {model} units stored right now? Name the site."],
+    "booking_next_date": ["{first_name} {last_name} forgot their workshop date. When is their next appointment?",
+                          "Look up the date of the coming service visit booked by {first_name} {last_name}.",
+                          "What is the date of {first_name} {last_name}'s next scheduled service?"],
+    "order_in_return_window": ["If the buyer of {order_id} returns it today, is it within the allowed period? Yes or no.",
+                               "Is it too late to return order {order_id}, or is the return window still open?",
+                               "Return request for {order_id} today: does our policy still permit it?"],
+    "warranty_left_days": ["The motor in the bike from {order_id}: for how many more days is it under warranty?",
+                           "Remaining days of warranty on the drive unit sold in order {order_id}?",
+                           "How much drive unit warranty does order {order_id} still have, counted in days?"],
+    "order_total_with_shipping": ["What is the final bill for {order_id} when delivery to the customer is added?",
+                                  "Order {order_id} with shipping charges: what does the customer pay altogether?",
+                                  "Total due for order {order_id}, items plus the shipping fee for its destination?"],
+}
+
+PHRASINGS_EVAL = {name: PHRASINGS_DEV[name] + PHRASINGS_TEST[name] for name in PHRASINGS_DEV}
+
 # More ways to ask each kind of task, used only for training. A real team would collect varied phrasings
-# from logs; none of these is a held-out eval phrasing (a test checks), so held-out wording stays unseen.
+# from logs; none of these is a dev or test phrasing (a test checks), so evaluation wording stays unseen.
 EXTRA_PHRASINGS = {
     "order_total": ["Order {order_id}: what do all its items add up to?",
                     "Tell me the sum of order {order_id} in EUR.",

@@ -7,7 +7,7 @@ Each task template is defined once, in TASK_TEMPLATES, with its gold function an
   traces come from these (agents.expert_trace). The expert works from tool results (plus the flat accessory
   shipping fee of content.py) and shares no code with the gold: two independent computations that must agree.
 TEMPLATES[name] = (question phrasings, gold_fn), GOLD_FNS, ANSWER_TYPES, NEEDS_KB and EVAL_COUNTS are views of
-TASK_TEMPLATES; PHRASINGS_TRAIN[name] / PHRASINGS_EVAL[name] (phrasings.py) split the phrasings (disjoint).
+TASK_TEMPLATES; PHRASINGS_TRAIN / PHRASINGS_DEV / PHRASINGS_TEST (phrasings.py) split the phrasings (disjoint).
 Which entities a template can ask about (candidates, entity_of, sample_params) is in task_params.py.
 Canonical answers: integers "12", money "2849.00", dates ISO, booleans "yes"/"no".
 """
@@ -19,7 +19,7 @@ from datetime import date
 
 from . import content as C
 from .db import get_today
-from .phrasings import PHRASINGS_EVAL, PHRASINGS_TRAIN
+from .phrasings import PHRASINGS_DEV, PHRASINGS_EVAL, PHRASINGS_TEST, PHRASINGS_TRAIN
 from .task_params import candidates, entity_of, sample_params
 
 
@@ -297,14 +297,21 @@ def _eval_params(template, conn, rng, used, k):
 
 
 def build_eval_tasks(conn, rng):
-    """The eval set: entities all distinct, phrasings from PHRASINGS_EVAL."""
+    """The eval set, split by construction: per template, the first half (rounded down) are dev tasks in
+    PHRASINGS_DEV, the rest test tasks, each in the next of PHRASINGS_TEST (so every test phrasing is used).
+    Entities are all distinct, so test entities appear in no dev task (and training excludes both).
+    The split is written into the id ('task-dev-007', 'task-test-012'); `domain.split_of` reads it."""
     tasks, used = [], set()
     for template, count in EVAL_COUNTS.items():
+        n_dev = count // 2
         for k in range(count):
             params = _eval_params(template, conn, rng, used, k)
             used.add(entity_of(params))
-            phrasing = rng.choice(PHRASINGS_EVAL[template])
-            tasks.append(make_task(f"task-{len(tasks) + 1:03d}", template, params, phrasing, conn))
+            split = "dev" if k < n_dev else "test"
+            phrasing = (rng.choice(PHRASINGS_DEV[template]) if split == "dev"
+                        else PHRASINGS_TEST[template][(k - n_dev) % len(PHRASINGS_TEST[template])])
+            number = sum(t["id"].startswith(f"task-{split}-") for t in tasks) + 1
+            tasks.append(make_task(f"task-{split}-{number:03d}", template, params, phrasing, conn))
     return tasks
 
 
