@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 from .domain.style import SIGNOFF, check_style, extract_refs
-from .evaluate import answer_match, citation_correct, generated, run_eval, task_match
+from .evaluate import answer_match, citation_correct, generated, run_eval, strict_match, strict_task_match
 from .finetune import LoraSettings, encode_chat, extraction_approach, get_adapter, top_blocks, tuned_reply_approach
 from .models import LLM, generate, merge_lora
 
@@ -157,18 +157,18 @@ def mixed_score(item: dict, out: dict) -> float:
     """1.0 when the output does what the item needs, else 0.0:
     facts - the current answer AND a correct citation; ticket replies - the house style AND a correct `Ref:` line
     (citations are correct as everywhere in the course: something cited, and only gold documents);
-    classification - the right category; tasks - the exact computed answer."""
+    classification - the right category; tasks - the exact computed answer (all strict, as in `evaluate`)."""
     kind, g, answer = item["kind"], item["gold"], out.get("answer") or ""
     if kind.endswith("fact"):
         if g["answer_after"] is None:
             return 0.0
-        ok = answer_match(answer, g["answer_after"], g["aliases_after"])
+        ok = strict_match(answer, g["answer_after"], g["aliases_after"], item["question"])
         return float(ok and citation_correct(out.get("citations") or [], g["doc_ids_after"]))
     if kind == "ticket_reply":
         return float(not check_style(answer, item.get("first_name")) and citation_correct(extract_refs(answer), g["doc_ids"]))
     if kind == "classify":
         return float(category_of(answer) == g["category"])
-    return float(task_match(answer, g["answer"], g["answer_type"]))
+    return float(strict_task_match(answer, g["answer"], g["answer_type"], item["question"]))
 
 
 def measured_winner(scores: dict[str, float], cost: dict[str, float]) -> str | None:

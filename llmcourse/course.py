@@ -5,17 +5,22 @@ from __future__ import annotations
 GITHUB_REPO = "voltbird-academy/rag-ft-agents"
 BRANCH = "main"
 
-NOTEBOOKS = {  # stem -> (title, headline result keys shown in the README)
+NOTEBOOKS = {  # stem -> (title, headline result keys shown in the README: test split, trivial baselines beside)
     "00_setup_and_domain": ("Setup, the Voltbird domain and the no-help baseline",
-                            ["baseline_qa_accuracy", "baseline_style_compliance", "baseline_task_success"]),
+                            ["baseline_qa_accuracy_strict_test", "paste_document_lenient_test", "paste_document_strict_test",
+                             "strict_scorer_agreement_test"]),
     "01_rag": ("RAG: retrieval measured, grounded answers with citations",
-               ["recall_at_5", "answer_accuracy", "citation_accuracy", "tenant_leaks"]),
+               ["recall_at_5_test", "answer_accuracy_test", "top_chunk_baseline_accuracy_test",
+                "citation_accuracy_test", "tenant_leaks"]),
     "02_finetuning": ("Fine-tuning: a LoRA that changes behaviour, and what it costs",
-                      ["style_compliance_base", "style_compliance_tuned", "train_seconds"]),
+                      ["style_compliance_base", "style_compliance_clean_test", "style_compliance_noisy_test",
+                       "style_compliance_curated_test"]),
     "03_agents": ("Agents: tools over live data, taught to a small model, with guardrails",
-                  ["task_success_base", "task_success_tuned", "attacks_succeeded"]),
+                  ["task_success_base", "task_success_tuned_test", "task_success_baseline_test",
+                   "live_success_agent_test", "live_success_old_answers_test", "attacks_succeeded"]),
     "04_combining": ("Combining: FT + RAG, an agent with RAG as a tool, the framework checked",
-                     ["ft_rag_accuracy", "agent_rag_success", "framework_agreement"]),
+                     ["ft_rag_accuracy_test", "rag_accuracy_test", "top_chunk_baseline_accuracy_test",
+                      "agent_rag_success", "framework_agreement"]),
     "05_appendix_vector_indexes": ("Appendix: vector indexes at scale (FAISS Flat, IVF, HNSW), memory and sharding",
                                    ["faiss_speedup_vs_numpy", "faiss_recall_at_10", "hnsw_memory_mb"]),
 }

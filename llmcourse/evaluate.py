@@ -73,7 +73,8 @@ def strict_match(pred: str, gold: str | None, aliases: list[str] = (), question:
 
 
 def task_match(pred: str, gold: str, answer_type: str = "text", tol: float = 0.01) -> bool:
-    """Task success: numbers within a tolerance, dates and yes/no exactly, text by answer_match."""
+    """The LENIENT task scorer, kept to show what it lets through (notebook 00): any number in the answer within
+    `tol` of the gold, a date anywhere in it, text by containment. The course scores with `strict_task_match`."""
     if answer_type == "number":
         return any(abs(n - float(gold)) <= tol * max(1.0, abs(float(gold))) for n in numbers_in(pred))
     if answer_type == "bool":
@@ -82,6 +83,34 @@ def task_match(pred: str, gold: str, answer_type: str = "text", tol: float = 0.0
     if answer_type == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", gold):
         return date.fromisoformat(gold).isoformat() in str(pred)
     return answer_match(pred, gold)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _padded(pred: str, gold: str, question: str, max_extra_words: int) -> bool:
+    allowed = set(normalize(f"{gold} {question}").split())
+    return sum(w not in allowed for w in normalize(pred).split()) > max_extra_words
+
+
+def strict_task_match(pred: str, gold: str, answer_type: str = "text", question: str = "",
+                      max_extra_words: int = MAX_EXTRA_WORDS) -> bool:
+    """The course's task scorer. Numbers: the answer states exactly one number beyond the question's, equal to the
+    gold (counts and days exactly, money to the cent). Dates: the gold ISO date and no other. Yes/no: the gold word
+    and not its opposite. Text: `strict_match`. Every type: no more than `max_extra_words` words of padding."""
+    pred = str(pred or "")
+    if _padded(pred, gold, question, max_extra_words):
+        return False
+    if answer_type == "number":
+        gold_value = float(gold)
+        stated = {n for n in stated_numbers(pred) if n not in stated_numbers(question) or abs(n - gold_value) < 0.005}
+        return len(stated) == 1 and abs(stated.pop() - gold_value) < 0.005
+    if answer_type == "date" and _ISO_DATE.fullmatch(gold):
+        return set(_ISO_DATE.findall(pred)) == {gold}
+    if answer_type == "bool":
+        words = set(normalize(pred).split())
+        return gold in words and ({"yes", "no"} - {gold}).isdisjoint(words)
+    return strict_match(pred, gold, question=question, max_extra_words=max_extra_words)
 
 
 def citation_correct(cited: list[str], gold_ids: list[str]) -> bool:
@@ -144,12 +173,14 @@ def score_item(item: dict, out: dict) -> dict:
     """All metrics that apply to this item, given the approach's output."""
     answer = out.get("answer", "") or ""
     row = {}
-    if "aliases" in item:  # a qa item
-        row["accurate"] = answer_match(answer, item.get("answer"), item.get("aliases", []))
+    if "aliases" in item:  # a qa item: strict, with the lenient containment match beside it
+        row["accurate"] = strict_match(answer, item.get("answer"), item.get("aliases", []), item.get("question", ""))
+        row["accurate_lenient"] = answer_match(answer, item.get("answer"), item.get("aliases", []))
         if "citations" in out:
             row["citation_ok"] = citation_correct(out["citations"], item.get("doc_ids", []))
-    if "answer_type" in item:  # a task item
-        row["success"] = task_match(answer, item["answer"], item["answer_type"])
+    if "answer_type" in item:  # a task item: strict, with the lenient match beside it
+        row["success"] = strict_task_match(answer, item["answer"], item["answer_type"], item.get("question", ""))
+        row["success_lenient"] = task_match(answer, item["answer"], item["answer_type"])
     if "reply" in item:  # a ticket
         from .domain.style import check_style
 

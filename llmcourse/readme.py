@@ -47,9 +47,20 @@ def headline_table(results_dir=None) -> str:
     res = json.loads(path.read_text()) if path.exists() else {}
     if not res:
         return "_Run notebook 04 (`make results`) to fill this table._"
-    rows = [f"| approach | share of the {res.get('mixed_items', '')} mixed items solved |", "|---|---|"]
-    rows += [f"| {name} | {_fmt(res[key])} |" for key, name in HEADLINE if key in res]
-    checks = [("ft_rag_accuracy", "FT + RAG accuracy on week-2 questions"), ("rag_accuracy", "RAG alone, same questions"),
+    items_path = path.parent / "items" / "04_combining.json"
+    items = json.loads(items_path.read_text()) if items_path.exists() else []
+    def share(name, split):  # from the per-item scores notebook 04 wrote
+        scores = [it["scores"][name] for it in items if it["split"] == split and name in it["scores"]]
+        return _fmt(sum(scores) / len(scores)) if scores else "–"
+    counts = {split: sum(it["split"] == split for it in items) for split in ("dev", "test")}
+    rows = [f"| approach | share of the {res.get('mixed_items', '')} mixed items solved | dev ({counts['dev']}) | "
+            f"**test** ({counts['test']}) |", "|---|---|---|---|"]
+    rows += [f"| {name} | {_fmt(res[key])} | {share(name, 'dev')} | **{share(name, 'test')}** |"
+             for key, name in HEADLINE if key in res]
+    checks = [("ft_rag_accuracy_test", "FT + RAG accuracy on week-2 questions (test split, strict)"),
+              ("rag_accuracy_test", "RAG alone, same questions"),
+              ("top_chunk_baseline_accuracy_test", "trivial baseline: the top retrieved fact pasted verbatim"),
+              ("top_chunk_baseline_accuracy_lenient_test", "the same baseline under lenient containment scoring"),
               ("ft_rag_style_compliance", "FT + RAG house-style compliance"),
               ("agent_rag_success", "agent + RAG on tasks needing KB and live data"),
               ("agent_no_kb_success", "the same agent without the KB tool"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import re
 from contextlib import contextmanager
 
 import smolagents
@@ -18,7 +19,7 @@ from smolagents import MCPClient, Tool, ToolCallingAgent
 from smolagents.models import ChatMessage, ChatMessageToolCall, ChatMessageToolCallFunction, MessageRole, Model
 from smolagents.monitoring import TokenUsage
 
-from .agents import CallError, Step, parse_call, trace_messages
+from .agents import CallError, Step, ToolError, parse_call, trace_messages
 from .models import LLM, generate, render_chat
 
 _TYPES = {str: "string", int: "integer", float: "number"}
@@ -84,23 +85,25 @@ class CourseModel(Model):
         prompt = self._course_prompt(messages) if self.mode == "course" else self._native_prompt(messages)
         out = generate(self.llm, [prompt], max_new_tokens=self.max_new_tokens, model=self.model)[0]
         self.calls.append((out["prompt_tokens"], out["output_tokens"]))
+        usage = TokenUsage(out["prompt_tokens"], out["output_tokens"])  # smolagents' own token accounting (and spans)
         if self.mode != "course":
-            return ChatMessage(role=MessageRole.ASSISTANT, content=out["text"])  # smolagents parses the JSON
+            return ChatMessage(role=MessageRole.ASSISTANT, content=out["text"], token_usage=usage)  # smolagents parses
         tools = {t.name: t for t in tools_to_call_from or []}
         try:
             call = parse_call(out["text"])
             params = list(tools[call.name].inputs) if call.name in tools else []
             args = {**dict(zip(params, call.args)), **call.kwargs}
         except (CallError, KeyError):
-            return ChatMessage(role=MessageRole.ASSISTANT, content=out["text"])
+            return ChatMessage(role=MessageRole.ASSISTANT, content=out["text"], token_usage=usage)
         fn = ChatMessageToolCallFunction(name=call.name, arguments=args)
-        return ChatMessage(role=MessageRole.ASSISTANT, content="",
+        return ChatMessage(role=MessageRole.ASSISTANT, content="", token_usage=usage,
                            tool_calls=[ChatMessageToolCall(id=f"call_{len(self.calls)}", type="function", function=fn)])
 
 
-def smol_agent(llm: LLM, tools: dict, model=None, mode: str = "native", system: str = "", max_steps: int = 4):
-    """A smolagents ToolCallingAgent over the course tools and the local model."""
-    wrapped = [as_tool(name, fn) for name, fn in tools.items()]
+def smol_agent(llm: LLM, tools, model=None, mode: str = "native", system: str = "", max_steps: int = 4):
+    """A smolagents ToolCallingAgent over the local model and `tools`: the course tools (name -> function) or
+    smolagents Tools as they are (e.g. from `mcp_tools`)."""
+    wrapped = [as_tool(name, fn) for name, fn in tools.items()] if isinstance(tools, dict) else list(tools)
     engine = CourseModel(llm, model=model, mode=mode, system=system)
     # verbosity -1: smolagents prints nothing (its coloured logs would land in stored outputs); notebooks print errors
     return ToolCallingAgent(tools=wrapped, model=engine, max_steps=max_steps, verbosity_level=-1), engine
@@ -120,6 +123,9 @@ def tool_call_message(name: str, arguments: dict, call_id: str = "call_0", promp
 class ScriptedModel(Model):
     """A fake smolagents Model that replies with pre-written ChatMessages, one per generate call, in order."""
 
+    # what the OpenInference instrumentor reads when a reply carries no token_usage (it fails without them)
+    last_input_token_count = last_output_token_count = 0
+
     def __init__(self, replies: list[ChatMessage]):
         super().__init__(model_id="scripted")
         self.replies, self.calls = list(replies), 0
@@ -132,7 +138,7 @@ class ScriptedModel(Model):
 
 
 # The OpenInference instrumentor wraps `generate` of the Model classes that the smolagents module exports, so the
-# course's own models are listed there too: with tracing on, their calls become LLM spans.
+# course's models are listed there too: with tracing on, their calls become LLM spans (both report token_usage).
 for _cls in (CourseModel, ScriptedModel):
     setattr(smolagents, _cls.__name__, _cls)
 
@@ -150,10 +156,33 @@ def course_mcp_server(db_path=None, kb: bool = True):
     return server_parameters(db_path=db_path, kb=kb)
 
 
+MCP_ERROR = re.compile(r"^Error executing tool \w+: ")  # how FastMCP words a tool's error (the text that comes back)
+
+
+def raising_mcp_tool(tool: Tool) -> Tool:
+    """An MCP tool that raises ToolError when the server answers with a tool error, as the local tools do.
+
+    smolagents' MCP client hands an error back as ordinary text; raised, it reaches the model as a failed call
+    (with the tool's own message) and shows as an ERROR span in traces."""
+    class Raising(Tool):
+        skip_forward_signature_validation = True
+
+        def forward(self, **kwargs):
+            out = tool.forward(**kwargs)
+            if isinstance(out, str) and MCP_ERROR.match(out):
+                raise ToolError(MCP_ERROR.sub("", out, count=1))
+            return out
+
+    Raising.name, Raising.description, Raising.inputs, Raising.output_type = \
+        tool.name, tool.description, tool.inputs, tool.output_type
+    return Raising()
+
+
 @contextmanager
-def mcp_tools(server_parameters=None):
+def mcp_tools(server_parameters=None, raise_errors: bool = True):
     """The tools of an MCP server (default: the course's) as smolagents Tools, through smolagents' MCP client.
 
-    The server runs as a subprocess while the with-block is open; a tool error comes back as its message (text)."""
+    The server runs as a subprocess while the with-block is open (starting it takes a few seconds). With
+    raise_errors, a tool error raises ToolError (see raising_mcp_tool); without, it comes back as text."""
     with MCPClient(server_parameters or course_mcp_server(), structured_output=False) as tools:
-        yield list(tools)
+        yield [raising_mcp_tool(t) for t in tools] if raise_errors else list(tools)

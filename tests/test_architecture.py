@@ -10,7 +10,7 @@ from llmcourse.paths import ROOT
 PACKAGE = ROOT / "llmcourse"
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 SEAMS = {"transformers": "models.py", "peft": "models.py", "sentence_transformers": "models.py",
-         "smolagents": "smol.py"}
+         "smolagents": "smol.py", "mcp": "mcp_server.py", "opentelemetry": "tracing.py", "openinference": "tracing.py"}
 MAX_LINES = 350
 DATA_MODULES = {"domain/content.py"}  # constants and literal tables only: no logic to split
 

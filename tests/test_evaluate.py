@@ -62,3 +62,38 @@ def test_run_eval_checks_the_output_contract():
         run_eval(lambda b: [{"answer": None} for _ in b], items, progress=False)
     with pytest.raises(TypeError, match="'llm_calls' must be int"):
         run_eval(lambda b: [{"answer": "4", "llm_calls": "one"} for _ in b], items, progress=False)
+
+
+def test_strict_task_match_states_the_value_and_nothing_else():
+    from llmcourse.evaluate import strict_task_match
+
+    q = "What is the total value of order VB-10234?"
+    assert strict_task_match("2849.00", "2849.00", "number", q)
+    assert strict_task_match("Order VB-10234 comes to €2,849.", "2849.00", "number", q)  # the question's id is fine
+    assert not strict_task_match("2849.01", "2849.00", "number", q)  # money to the cent
+    assert task_match("2870", "2849.00", "number")  # the lenient scorer lets a 1 % error through ...
+    assert not strict_task_match("2870", "2849.00", "number", q)  # ... the strict one does not
+    assert not strict_task_match("12 or 13", "12", "number")  # hedged: two values
+    assert not strict_task_match("13", "12", "number") and strict_task_match("12 days", "12", "number")
+    assert strict_task_match("yes", "yes", "bool") and not strict_task_match("yes, no", "yes", "bool")
+    assert strict_task_match("2026-05-04", "2026-05-04", "date")
+    assert not strict_task_match("2026-05-04 or 2026-05-11", "2026-05-04", "date")
+    padded = "the status is delivered " + "and here is a long pasted passage of the shop's records " * 2
+    assert task_match(padded, "delivered", "text") and not strict_task_match(padded, "delivered", "text")
+    assert strict_task_match("delivered", "delivered", "text", "What is the status?")
+
+
+def test_trivial_baselines_answer_without_a_model():
+    from llmcourse import agents, domain, rag
+
+    tasks = domain.load_eval("tasks")
+    dev = [t for t in tasks if domain.split_of(t["id"]) == "dev"]
+    outs = agents.majority_answerer(dev)(tasks)
+    assert len(outs) == len(tasks) and all(o["llm_calls"] == 0 for o in outs)
+    statuses = [t["answer"] for t in dev if t["template"] == "latest_order_status"]
+    first = next(i for i, t in enumerate(tasks) if t["template"] == "latest_order_status")
+    assert statuses.count(outs[first]["answer"]) == max(map(statuses.count, statuses))  # a most common one
+    index = rag.DenseIndex(rag.chunk_all(domain.load_kb(tenants=False)[:5]))
+    item = {"id": "q", "question": "battery capacity", "tenant": "public"}
+    top = rag.top_chunk_answerer(index)([item])[0]
+    assert top["answer"] == index.search("battery capacity", 1, "public")[0][0].text and top["llm_calls"] == 0

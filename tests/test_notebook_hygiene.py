@@ -43,6 +43,9 @@ def stored_results_table(nb) -> dict[str, float]:
     cell = next(c for c in nb.cells if c.cell_type == "code" and "results.save()" in c.source)
     text = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
     rows = re.findall(r"^\s*\d+\s+(\w+)\s+(-?[\d.]+(?:e[+-]?\d+)?)\s*$", text, re.M)
+    # the HTML rendering too: pandas wraps a wide plain-text table into blocks that the pattern above cannot read
+    html = "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs)
+    rows += re.findall(r"<th>\d+</th>\s*<td>(\w+)</td>\s*<td>(-?[\d.]+(?:e[+-]?\d+)?)</td>", html)
     return {key: float(value) for key, value in rows}
 
 

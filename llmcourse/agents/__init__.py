@@ -21,12 +21,12 @@ from .experts import (
 )
 from .guardrails import _scripted, attack_cases, run_attacks, verified
 from .loop import MAX_STEPS, Trace, agent_system, kb_searcher, llm_policy, run_agents, tool_manual, trace_messages
-from .scoring import agent_approach, failure_modes, task_ok, valid_call_rate
+from .scoring import agent_approach, failure_modes, majority_answerer, task_ok, valid_call_rate
 from .tools import ALLOWED_TABLES, INJECTION, ToolBox, ToolError, check_sql, safe_eval, sanitize
 
 __all__ = ["EXTRA_PHRASINGS", "Call", "CallError", "Step", "execute", "observe", "parse_call", "validate",
            "agent_settings", "agent_training_traces", "encode_trace", "expert_trace", "tool_agent_adapter",
            "trace_examples", "train_phrasings", "training_traces", "_scripted", "attack_cases", "run_attacks",
            "verified", "MAX_STEPS", "Trace", "agent_system", "kb_searcher", "llm_policy", "run_agents", "tool_manual",
-           "trace_messages", "agent_approach", "failure_modes", "task_ok", "valid_call_rate", "ALLOWED_TABLES",
+           "trace_messages", "agent_approach", "failure_modes", "majority_answerer", "task_ok", "valid_call_rate", "ALLOWED_TABLES",
            "INJECTION", "ToolBox", "ToolError", "check_sql", "safe_eval", "sanitize"]

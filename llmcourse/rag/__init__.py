@@ -44,6 +44,7 @@ from .answer import (
                             rag_answerer,
                             rag_prompt,
                             short_answer_prompt,
+                            top_chunk_answerer,
                             word_spans,
                             wrong_context,
 )

@@ -216,3 +216,16 @@ def latency_breakdown(llm: LLM, index, items: list[dict], k: int = 1, max_new_to
             generate(llm, [text], max_new_tokens=max_new_tokens, batch_size=1)
         rows.append({"embed": t1 - t0, "search": t2 - t1, "generate": time.perf_counter() - t2})
     return rows
+
+
+def top_chunk_answerer(index, k: int = 1):
+    """The trivial baseline beside every RAG table: the top retrieved chunk, pasted verbatim as the answer (its
+    document as the citation; no model call). Containment scoring rewards it; the strict scorer should not."""
+    def approach(items: list[dict]) -> list[dict]:
+        outs = []
+        for it in items:
+            chunk = index.search(it["question"], k, it.get("tenant"))[0][0]
+            outs.append({"answer": chunk.text, "citations": [chunk.doc_id], "prompt_tokens": 0, "output_tokens": 0,
+                         "llm_calls": 0})
+        return outs
+    return approach

@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..evaluate import answer_match
+from ..evaluate import answer_match, strict_match
 from .index import allowed
 
 
 def fresh_answer_ok(answer: str, item: dict) -> bool:
-    """Correct after the week-2 update: the new gold answer is in the answer; for a withdrawn fact (no new
-    answer), correct when the answer no longer states the old one."""
+    """Correct after the week-2 update, strictly: the answer states the new gold value (`strict_match`); for a
+    withdrawn fact (no new answer), correct when the answer no longer states the old one."""
     if item.get("answer_after") is None:
         return not answer_match(answer, item["answer"], item.get("aliases", []))
-    return answer_match(answer, item["answer_after"], item.get("aliases_after", []))
+    return strict_match(answer, item["answer_after"], item.get("aliases_after", []), item.get("question", ""))
 
 
 def doc_ranking(hits) -> list[str]:
