@@ -82,3 +82,13 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def stdio_client_logging_to(errlog):
+    """mcp's stdio client with the server's stderr sent to `errlog` (a stream with a file descriptor); see
+    `smol.mcp_tools` for why the default (sys.stderr as bound at import) does not do inside every Jupyter kernel."""
+    import functools
+
+    from mcp.client.stdio import stdio_client
+
+    return functools.partial(stdio_client, errlog=errlog)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import os
 import re
+import sys
 from contextlib import contextmanager
 
 import smolagents
@@ -184,5 +186,28 @@ def mcp_tools(server_parameters=None, raise_errors: bool = True):
 
     The server runs as a subprocess while the with-block is open (starting it takes a few seconds). With
     raise_errors, a tool error raises ToolError (see raising_mcp_tool); without, it comes back as text."""
-    with MCPClient(server_parameters or course_mcp_server(), structured_output=False) as tools:
+    _route_server_stderr()
+    with MCPClient(server_parameters or course_mcp_server(), adapter_kwargs={"connect_timeout": MCP_CONNECT_TIMEOUT},
+                   structured_output=False) as tools:
         yield [raising_mcp_tool(t) for t in tools] if raise_errors else list(tools)
+
+
+MCP_CONNECT_TIMEOUT = 120  # seconds: a busy 2-core machine can take far longer than the library's 30 to start a server
+
+
+def _route_server_stderr() -> None:
+    """Send the MCP server's own log lines to this process's real stderr, or to /dev/null when it has none.
+
+    mcp's `stdio_client` takes `errlog=sys.stderr` as bound when it was imported; inside some Jupyter kernels
+    (nbval's) that stream has no file descriptor to hand to a subprocess, the server never starts and the client
+    only reports a connection timeout. smolagents' MCP client (through mcpadapt) offers no way to pass errlog."""
+    import mcpadapt.core
+
+    from .mcp_server import stdio_client_logging_to
+
+    try:
+        sys.__stderr__.fileno()
+        errlog = sys.__stderr__
+    except (AttributeError, OSError, ValueError):
+        errlog = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    mcpadapt.core.stdio_client = stdio_client_logging_to(errlog)
