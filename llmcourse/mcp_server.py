@@ -72,6 +72,16 @@ def server_parameters(db_path=None, kb: bool = True) -> StdioServerParameters:
     return StdioServerParameters(command=sys.executable, args=args, env=dict(os.environ))
 
 
+def stdio_client_logging_to(errlog):
+    """mcp's stdio client with the server's stderr sent to `errlog` (a stream with a file descriptor); see
+    `smol.mcp_tools` for why the default (sys.stderr as bound at import) does not do inside every Jupyter kernel."""
+    import functools
+
+    from mcp.client.stdio import stdio_client
+
+    return functools.partial(stdio_client, errlog=errlog)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", help=f"the shop database (default: ${DB_ENV}, else the course's data/voltbird.sqlite)")
@@ -83,12 +93,3 @@ def main(argv=None) -> None:
 if __name__ == "__main__":
     main()
 
-
-def stdio_client_logging_to(errlog):
-    """mcp's stdio client with the server's stderr sent to `errlog` (a stream with a file descriptor); see
-    `smol.mcp_tools` for why the default (sys.stderr as bound at import) does not do inside every Jupyter kernel."""
-    import functools
-
-    from mcp.client.stdio import stdio_client
-
-    return functools.partial(stdio_client, errlog=errlog)

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sys
+import typing
 from contextlib import contextmanager
 
 import smolagents
@@ -29,9 +30,9 @@ _TYPES = {str: "string", int: "integer", float: "number"}
 
 def as_tool(name: str, fn) -> Tool:
     """Wrap a ToolBox method as a smolagents Tool; it returns JSON text, the same as the course loop sees."""
-    sig = inspect.signature(fn)
-    inputs = {p: {"type": _TYPES.get(a.annotation if not isinstance(a.annotation, str) else eval(a.annotation), "string"),
-                  "description": p.replace("_", " ")} for p, a in sig.parameters.items()}
+    hints = typing.get_type_hints(fn)  # resolves string annotations (`from __future__ import annotations`)
+    inputs = {p: {"type": _TYPES.get(hints.get(p), "string"), "description": p.replace("_", " ")}
+              for p in inspect.signature(fn).parameters}
 
     class Wrapped(Tool):
         skip_forward_signature_validation = True
@@ -105,10 +106,16 @@ class CourseModel(Model):
 def smol_agent(llm: LLM, tools, model=None, mode: str = "native", system: str = "", max_steps: int = 4):
     """A smolagents ToolCallingAgent over the local model and `tools`: the course tools (name -> function) or
     smolagents Tools as they are (e.g. from `mcp_tools`)."""
-    wrapped = [as_tool(name, fn) for name, fn in tools.items()] if isinstance(tools, dict) else list(tools)
     engine = CourseModel(llm, model=model, mode=mode, system=system)
     # verbosity -1: smolagents prints nothing (its coloured logs would land in stored outputs); notebooks print errors
-    return ToolCallingAgent(tools=wrapped, model=engine, max_steps=max_steps, verbosity_level=-1), engine
+    return _agent(tools, engine, max_steps), engine
+
+
+def _agent(tools, model: Model, max_steps: int) -> ToolCallingAgent:
+    """The one place a ToolCallingAgent is built: course tools (name -> function) are wrapped with `as_tool`,
+    smolagents Tools are taken as they are."""
+    wrapped = [as_tool(name, fn) for name, fn in tools.items()] if isinstance(tools, dict) else list(tools)
+    return ToolCallingAgent(tools=wrapped, model=model, max_steps=max_steps, verbosity_level=-1)
 
 
 # --- Scripted replies (tests, tracing demos) and the course tools over MCP ---
@@ -147,8 +154,7 @@ for _cls in (CourseModel, ScriptedModel):
 
 def scripted_agent(tools: dict, replies: list[ChatMessage], max_steps: int = 4):
     """A ToolCallingAgent over course tools (name -> function) whose model replies from a script."""
-    wrapped = [as_tool(name, fn) for name, fn in tools.items()]
-    return ToolCallingAgent(tools=wrapped, model=ScriptedModel(replies), max_steps=max_steps, verbosity_level=-1)
+    return _agent(tools, ScriptedModel(replies), max_steps)
 
 
 def course_mcp_server(db_path=None, kb: bool = True):
