@@ -13,6 +13,7 @@ from llmcourse.domain import tasks as T
 from llmcourse.domain import tickets as TK
 from llmcourse.domain.build import build_all
 from llmcourse.domain.db import TABLES, advance_today, connect, table_rows
+from llmcourse.domain.evalsets import question_shape
 from llmcourse.domain.style import RULES, check_style, extract_refs, is_compliant
 
 DATA = dom.DATA_DIR
@@ -212,6 +213,66 @@ def test_train_and_heldout_tickets_are_disjoint():
     assert sum(t["unseen_phrasing"] for t in held) >= 0.3 * len(held)
     assert not any(t["unseen_phrasing"] for t in train)
 
+
+
+def _ticket_splits():
+    held = dom.load_tickets("heldout")
+    return (dom.load_tickets("train"), [t for t in held if dom.split_of(t["id"]) == "dev"],
+            [t for t in held if dom.split_of(t["id"]) == "test"])
+
+
+def test_test_reply_bodies_repeat_no_train_or_dev_body():
+    train, dev, test = _ticket_splits()
+    seen = {TK.reply_body(t["reply"]) for t in train + dev}
+    assert [t["id"] for t in test if TK.reply_body(t["reply"]) in seen] == []
+    assert len(test) >= 30 and {t["category"] for t in test} == set(C.TICKET_CATEGORIES)
+
+
+def test_reply_body_ignores_only_the_greeting():
+    a = "Hi Anna,\nThanks for asking.\n1. Do this.\nRef: kb-001\nBest, the Voltbird team"
+    assert TK.reply_body(a) == TK.reply_body(a.replace("Anna", "Wiebke"))
+    assert TK.reply_body(a) != TK.reply_body(a.replace("Do this", "Do that"))
+
+
+def test_dev_and_test_tickets_have_their_own_customers_and_reserved_values():
+    train, dev, test = _ticket_splits()
+    assert not {t["first_name"] for t in dev} & {t["first_name"] for t in test}
+    for t in train + dev + test:
+        for slot, reserved in TK.TEST_ONLY.get(t["category"], {}).items():
+            value = t["fields"]["error_code"] if slot == "code" else None
+            if slot == "model":  # the reply names the bike whether or not the message does
+                value = next(m["model"] for m in C.MODELS if f"your {m['model']}" in t["reply"])
+            assert (value in reserved) == (t in test), t["id"]
+
+
+def test_test_questions_have_wordings_of_their_own(qa):
+    dev = {question_shape(q["question"]) for q in qa if dom.split_of(q["id"]) == "dev"}
+    test = [q for q in qa if dom.split_of(q["id"]) == "test"]
+    assert len(test) >= 60 and [q["question"] for q in test if question_shape(q["question"]) in dev] == []
+
+
+def test_question_shape_masks_entities_only():
+    assert question_shape("What does error code E-101 mean?") == question_shape("What does error code E-305 mean?")
+    assert question_shape("How far does the Metro S2 go?") == question_shape("How far does the Haul C2 go?")
+    assert question_shape("How far does the Metro S2 go?") != question_shape("How heavy is the Metro S2?")
+
+
+# Facts a house-style reply must quote from the document its Ref: line cites (storage charge, error meanings,
+# warranty terms, delivery times, booking notice, ...). A qa answer found inside a training reply is allowed only
+# when it is such a fact: a support reply that withheld them would be a wrong reply. Notebook 02's knowledge-cutoff
+# section asks only week-2 answers, which no training reply contains.
+QUOTED_DOC_KEYS = {"battery:", "charging", "trouble:", "warranty", "shipping", "returns", "booking", "inspection"}
+
+
+def test_qa_answers_inside_training_replies_are_quoted_facts(qa):
+    ids = {v: k for k, v in D.key_to_id(D.public_docs() + D.tenant_docs()).items()}
+    replies = [t["reply"] for t in dom.load_tickets("train")]
+    inside = [q for q in qa if q["answer"] and any(q["answer"] in r for r in replies)]
+    unjustified = [q["id"] for q in inside
+                   if not any(ids[d].startswith(tuple(QUOTED_DOC_KEYS)) for d in q["doc_ids"])]
+    assert unjustified == [] and len(inside) < len(qa) / 4
+    after = [q["answer_after"] for q in qa if q["changes_after_update"] and q["answer_after"] != q["answer"]]
+    assert not [a for a in after if a and any(a in r for r in replies)]
 
 # ---------------------------------------------------------------- DB tasks
 

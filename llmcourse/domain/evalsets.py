@@ -2,7 +2,14 @@
 
 QA facts are declared next to the doc that states them (by doc key), so the builder can
 turn keys into ids and check that each answer really appears in its cited doc.
+
+Splits: a qa item is dev or test by `split_of` of its id. Facts that come in families (one question shape per
+bike, line, error code or dealer) carry `test` wordings, written for test alone: a test item of such a family is
+asked in a wording no dev item uses (`question_shape` masks the entity names; a test checks the shapes are
+disjoint). A one-off fact's question has a shape of its own anyway.
 """
+import re
+
 from . import content as C
 from . import docs as D
 
@@ -20,10 +27,11 @@ def accessory_price(sku):
     return C.euros(next(a["price"] for a in C.ACCESSORIES if a["sku"] == sku))
 
 
-def fact(questions, answer, aliases, key, tenant="public", after="same"):
-    """One QA fact. after: "same" (unchanged), None (removed) or (answer, aliases, key)."""
+def fact(questions, answer, aliases, key, tenant="public", after="same", test=None):
+    """One QA fact. after: "same" (unchanged), None (removed) or (answer, aliases, key).
+    test: the wordings a test item of this fact is asked in (families of facts only; see the module doc)."""
     return {"questions": questions, "answer": answer, "aliases": aliases, "key": key,
-            "tenant": tenant, "after": after}
+            "tenant": tenant, "after": after, "test": test}
 
 
 def new_fact(questions, answer_after, aliases_after, key_after):
@@ -39,26 +47,33 @@ def model_facts():
         name, key, wh, eco = m["model"], f"manual:{m['sku']}", m["battery_wh"], m["range"]["eco"]
         facts.append(fact([f"What is the battery capacity of the {name}?",
                            f"How many watt-hours does the {name}'s pack store?"],
-                          f"{wh} Wh", [f"{wh}Wh", f"{wh} watt-hours", str(wh)], key))
+                          f"{wh} Wh", [f"{wh}Wh", f"{wh} watt-hours", str(wh)], key,
+                          test=[f"Thinking of buying a {name}: how much energy fits in its battery?"]))
         facts.append(fact([f"How far does the {name} go in Eco mode?",
                            f"What's the typical range of a {name} on the lowest assist level?"],
-                          f"{eco} km", [f"{eco}km", f"{eco} kilometres", str(eco)], key))
+                          f"{eco} km", [f"{eco}km", f"{eco} kilometres", str(eco)], key,
+                          test=[f"On one charge with the gentlest assist, what distance can a {name} cover?"]))
         facts.append(fact([f"How long does it take to fully charge a {name} with the standard charger?",
                            f"With the charger in the box, how many hours until an empty {name} is full?"],
-                          f"{m['charge_h']} hours", [f"{m['charge_h']} h", m["charge_h"]], key))
+                          f"{m['charge_h']} hours", [f"{m['charge_h']} h", m["charge_h"]], key,
+                          test=[f"My {name} is flat. Using the supplied charger, when will it be full again?"]))
         if i % 2 == 0:
             facts.append(fact([f"How much does the {name} weigh?"], f"{m['weight']} kg",
-                              [f"{m['weight']}kg", m["weight"]], key))
+                              [f"{m['weight']}kg", m["weight"]], key,
+                              test=[f"I have to carry my {name} up some stairs. How heavy is it?"]))
         else:
             facts.append(fact([f"What torque does the {name}'s motor deliver?"], f"{m['torque']} Nm",
-                              [f"{m['torque']}Nm", str(m["torque"])], key))
+                              [f"{m['torque']}Nm", str(m["torque"])], key,
+                              test=[f"How strong is the {name}'s drive, in newton-metres?"]))
         if name != "Ridge T7":
             facts.append(fact([f"What is the list price of the {name}?", f"How much is a {name} in the online shop?"],
-                              f"€{m['price']}", money_aliases(m["price"]), key))
+                              f"€{m['price']}", money_aliases(m["price"]), key,
+                              test=[f"If I order a {name} straight from Voltbird, what do I pay?"]))
     t7, t7_before = D.week2_ridge_t7(), C.model_by_name("Ridge T7")["price"]
     facts.append(fact(["What is the list price of the Ridge T7?", "How much does a Ridge T7 cost online?"],
                       f"€{t7_before}", money_aliases(t7_before), f"manual:{t7['sku']}",
-                      after=(f"€{t7['price']}", money_aliases(t7["price"]), f"manual:{t7['sku']}")))
+                      after=(f"€{t7['price']}", money_aliases(t7["price"]), f"manual:{t7['sku']}"),
+                      test=["If I order a Ridge T7 straight from Voltbird, what do I pay?"]))
     return facts
 
 
@@ -67,12 +82,15 @@ def battery_facts():
     for line, info in C.LINES.items():
         name, key = info["name"], f"battery:{line}"
         facts.append(fact([f"At what charge level should a {name} battery be stored when not in use?"],
-                          f"{info['storage_pct']}%", [f"{info['storage_pct']} percent", str(info["storage_pct"])], key))
+                          f"{info['storage_pct']}%", [f"{info['storage_pct']} percent", str(info["storage_pct"])], key,
+                          test=[f"I'm putting my {name} away for the winter. How full should its pack be?"]))
         facts.append(fact([f"How often should I check the charge of a stored {name} battery?"],
-                          f"every {info['check_weeks']} weeks", [f"{info['check_weeks']} weeks"], key))
+                          f"every {info['check_weeks']} weeks", [f"{info['check_weeks']} weeks"], key,
+                          test=[f"While a {name} pack sits unused, what is the interval between charge checks?"]))
         facts.append(fact([f"How many full charge cycles are the {name} cells rated for?"],
                           f"{info['cycles']} full charge cycles",
-                          [info["cycles"], info["cycles"].replace(",", "") + " cycles"], key))
+                          [info["cycles"], info["cycles"].replace(",", "") + " cycles"], key,
+                          test=[f"For how many complete recharges are {name} batteries designed?"]))
     facts.append(fact(["In what temperature range should I charge the battery?"], "10 °C and 30 °C",
                       ["10-30 °C", "10 to 30 °C", "10 °C to 30 °C"], "charging"))
     charger = accessory_price("VBA-FC4")
@@ -84,10 +102,11 @@ def error_facts():
     facts = []
     phrasings = ["What does error code {c} mean?", "My display shows {c}. What is the problem?",
                  "Which fault is reported by {c}?"]
+    test = ["{c} just popped up on my bike. What is wrong with it?", "Decode {c} for me, please: which fault is it?"]
     for i, (group, g) in enumerate(sorted(C.ERROR_GROUPS.items())):
         for j, (code, (meaning, _)) in enumerate(sorted(g["codes"].items())):
             q = phrasings[(i + j) % len(phrasings)].format(c=code)
-            facts.append(fact([q], meaning, [], f"trouble:{group}"))
+            facts.append(fact([q], meaning, [], f"trouble:{group}", test=[t.format(c=code) for t in test]))
     facts += [
         fact(["How far from the speed sensor should the spoke magnet sit?"], "5 to 15 mm",
              ["5-15 mm", "5 mm to 15 mm"], "trouble:drive"),
@@ -217,14 +236,18 @@ def tenant_facts():
         key = f"dealer:{dealer_id}:"
         facts += [
             fact([f"What hourly labour rate does {name} charge?"], f"€{d['labour']}",
-                 money_aliases(d["labour"]), key + "workshop", dealer_id),
+                 money_aliases(d["labour"]), key + "workshop", dealer_id,
+                 test=[f"If {name}'s mechanics work on my bike for an hour, what is the bill?"]),
             fact([f"How much deposit does {name} ask for a full-day test ride?"], f"€{d['deposit']}",
-                 money_aliases(d["deposit"]), key + "policy", dealer_id),
-            fact([f"On which days is {name} open?"], d["open_days"], [], key + "policy", dealer_id),
+                 money_aliases(d["deposit"]), key + "policy", dealer_id,
+                 test=[f"I'd like to borrow a bike from {name} for a whole day's trial. What must I leave as security?"]),
+            fact([f"On which days is {name} open?"], d["open_days"], [], key + "policy", dealer_id,
+                 test=[f"When in the week can I walk into {name}?"]),
             fact([f"What loyalty discount does {name} give its club members?"], f"{d['loyalty']} discount",
-                 [d["loyalty"], d["loyalty"].replace("%", " percent")], key + "policy", dealer_id),
+                 [d["loyalty"], d["loyalty"].replace("%", " percent")], key + "policy", dealer_id,
+                 test=[f"Members of the {name} club save how much?"]),
             fact([f"What does a {m['model']} cost at {name}?"], f"€{price}", money_aliases(price),
-                 key + "prices", dealer_id),
+                 key + "prices", dealer_id, test=[f"Buying a {m['model']} in the {name} store: what's the price there?"]),
         ]
     return facts
 
@@ -247,12 +270,31 @@ def all_facts():
             + firmware_facts() + faq_facts() + tenant_facts() + week2_new_facts())
 
 
+# ---------------------------------------------------------------- question shapes
+
+def question_shape(question: str) -> str:
+    """A question with its entities masked (bike, line, dealer and plan names, error codes, numbers), lowercased:
+    two questions of the same shape differ only in the entity they ask about."""
+    names = [m["model"] for m in C.MODELS] + [info["name"] for info in C.LINES.values()]
+    names += [d["name"] for d in C.DEALERS.values()]
+    q = question
+    for name in sorted(names, key=len, reverse=True):
+        q = q.replace(name, "<name>")
+    q = re.sub(r"E-\d{3}", "<code>", q)
+    q = re.sub(r"\d+(?:[.,]\d+)?", "<n>", q)
+    return " ".join(q.lower().split())
+
+
 # ---------------------------------------------------------------- building qa.jsonl
 
 def build_qa(ids_before, ids_after, rng):
     """ids_before / ids_after map doc keys to ids in the week-1 / week-2 corpus."""
+    from . import split_of
     items = []
     for n, f in enumerate(all_facts(), 1):
+        question = rng.choice(f["questions"])  # drawn for every item, so the rng (and every dev item) stays as it was
+        if f["test"] and split_of(f"qa-{n:03d}") == "test":
+            question = f["test"][n % len(f["test"])]
         if f["after"] == "same":
             after = (f["answer"], f["aliases"], f["key"])
         elif f["after"] is None:
@@ -261,7 +303,7 @@ def build_qa(ids_before, ids_after, rng):
             after = f["after"]
         answer_after, aliases_after, key_after = after
         items.append({
-            "id": f"qa-{n:03d}", "question": rng.choice(f["questions"]),
+            "id": f"qa-{n:03d}", "question": question,
             "answer": f["answer"], "aliases": f["aliases"],
             "doc_ids": [ids_before[f["key"]]] if f["key"] else [],
             "tenant": f["tenant"], "changes_after_update": f["after"] != "same",
@@ -271,78 +313,5 @@ def build_qa(ids_before, ids_after, rng):
     return items
 
 
-# ---------------------------------------------------------------- building mixed.jsonl
-
-FRAMEWORK_KEYS = ["knowledge_changes_weekly", "needs_citations", "behaviour_change",
-                  "multistep_live_data", "reliability_over_capability"]
-
-# Which framework questions an item of each kind answers with "yes":
-#   kb_fact      - a stable fact from a document: cite the source.
-#   fresh_fact   - a fact touched by the weekly KB update: it changes, and must be cited.
-#   tenant_fact  - a dealer's private fact: cite it, and never leak another dealer's data.
-#   ticket_reply - a reply in the house style: a behaviour/format change that cites kb ids.
-#   classify     - pick one of six fixed labels: a behaviour the model must learn.
-#   live_task    - several DB look-ups with a computed, exact answer.
-#   kb_live_task - live DB look-ups combined with a cited KB policy value.
-FRAMEWORK_BY_KIND = {
-    "kb_fact": {"needs_citations"},
-    "fresh_fact": {"knowledge_changes_weekly", "needs_citations"},
-    "tenant_fact": {"needs_citations", "reliability_over_capability"},
-    "ticket_reply": {"behaviour_change", "needs_citations"},
-    "classify": {"behaviour_change"},
-    "live_task": {"multistep_live_data", "reliability_over_capability"},
-    "kb_live_task": {"multistep_live_data", "needs_citations", "reliability_over_capability"},
-}
-
-
-def framework(kind):
-    return {k: k in FRAMEWORK_BY_KIND[kind] for k in FRAMEWORK_KEYS}
-
-
-def qa_gold(q):
-    keys = ["answer", "aliases", "doc_ids", "tenant", "changes_after_update",
-            "answer_after", "aliases_after", "doc_ids_after"]
-    return {k: q[k] for k in keys}
-
-
-def mixed_item(kind, question, ref, gold, first_name=None):
-    return {"kind": kind, "question": question, "ref": ref, "first_name": first_name,
-            "framework": framework(kind), "gold": gold}
-
-
-def _half_each(pool, n, rng):
-    """n items of pool, half (rounded down) from the dev split and the rest from test, so both splits of the
-    mixed set hold every kind of request."""
-    from . import split_of
-    dev = [x for x in pool if split_of(x["id"]) == "dev"]
-    test = [x for x in pool if split_of(x["id"]) == "test"]
-    return rng.sample(dev, n // 2) + rng.sample(test, n - n // 2)
-
-
-def build_mixed(qa, tasks, heldout, rng):
-    stable = [q for q in qa if q["tenant"] == "public" and not q["changes_after_update"]]
-    fresh = [q for q in qa if q["changes_after_update"]]
-    tenant = [q for q in qa if q["tenant"] != "public"]
-    live = [t for t in tasks if not t["needs_kb"]]
-    kb_live = [t for t in tasks if t["needs_kb"]]
-    items = []
-    for q in _half_each(stable, 8, rng):
-        items.append(mixed_item("kb_fact", q["question"], q["id"], qa_gold(q)))
-    for q in _half_each(fresh, 6, rng):
-        items.append(mixed_item("fresh_fact", q["question"], q["id"], qa_gold(q)))
-    for q in _half_each(tenant, 6, rng):
-        items.append(mixed_item("tenant_fact", q["question"], q["id"], qa_gold(q)))
-    for t in _half_each(heldout, 8, rng):
-        gold = {"reply": t["reply"], "category": t["category"], "fields": t["fields"], "doc_ids": t["doc_ids"]}
-        items.append(mixed_item("ticket_reply", t["message"], t["id"], gold, t["first_name"]))
-    replied = {item["ref"] for item in items}
-    for t in _half_each([t for t in heldout if t["id"] not in replied], 6, rng):
-        items.append(mixed_item("classify", t["message"], t["id"], {"category": t["category"]}, t["first_name"]))
-    for t in _half_each(live, 6, rng) + _half_each(kb_live, 6, rng):
-        kind = "kb_live_task" if t["needs_kb"] else "live_task"
-        gold = {k: t[k] for k in ("answer", "answer_type", "template", "params", "needs_kb")}
-        items.append(mixed_item(kind, t["question"], t["id"], gold))
-    rng.shuffle(items)
-    # a mixed item belongs to the split of the item it was made from, so no test question is seen on dev
-    from . import split_of
-    return [{"id": f"mix-{split_of(item['ref'])}-{i:03d}", **item} for i, item in enumerate(items, 1)]
+# The mixed routing set lives in `mixed`; its names stay importable from here.
+from .mixed import FRAMEWORK_BY_KIND, FRAMEWORK_KEYS, build_mixed, framework, mixed_item, qa_gold  # noqa: E402, F401

@@ -94,3 +94,20 @@ def extract_refs(reply: str) -> list[str]:
         if line.startswith("Ref: "):
             return [x.strip() for x in line[5:].split(",") if x.strip()]
     return []
+
+
+def steps(reply: str) -> list[str]:
+    """The numbered steps of a reply, without their numbers."""
+    return [line.split(". ", 1)[1].strip() for line in _lines(reply) if _STEP.match(line)]
+
+
+def reply_content(reply: str, gold: str) -> dict:
+    """Content against the gold reply, strictly: `steps_stated` is the share of the gold steps the reply states word
+    for word (case and spacing aside), `refs_ok` whether its Ref: line cites exactly the gold ids, `content_ok` both
+    in full (every gold step stated and the right Ref: line). Style (`check_style`) says nothing about content: a
+    reply copied from another ticket keeps every rule and can state the wrong order, code or date."""
+    fold = lambda s: " ".join(s.lower().split())  # noqa: E731
+    want, have = [fold(s) for s in steps(gold)], {fold(s) for s in steps(reply)}
+    stated = sum(s in have for s in want) / len(want) if want else 0.0
+    refs_ok = sorted(extract_refs(reply)) == sorted(extract_refs(gold))
+    return {"steps_stated": stated, "refs_ok": refs_ok, "content_ok": stated == 1.0 and refs_ok}

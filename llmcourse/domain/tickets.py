@@ -1,10 +1,22 @@
 """Support tickets with gold replies in the Voltbird house style (see style.py).
 
-Train and held-out tickets use disjoint customers (and therefore disjoint order ids).
-Part of the held-out set uses message templates that never appear in train.
+Three splits: train, and the held-out tickets split into dev and test (`split_of` of the id). Train, dev and test
+use disjoint customers (and therefore disjoint order ids). Part of the held-out set uses message templates that
+never appear in train. Test tickets also have entities of their own (`TEST_ONLY`): the bikes, parts and error codes
+that decide a reply's body are reserved for test in that category, so no test reply body repeats a train or dev
+body (`reply_body`; a test checks it).
 """
 from . import content as C
 from .style import SIGNOFF, is_compliant
+
+# Per category, the slot values only test tickets use. A reply's body (everything but the greeting) depends only on
+# these slots for these categories (shipping and returns bodies name the order, and customers are disjoint).
+TEST_ONLY = {
+    "battery": {"model": {"Metro S3", "Haul C1"}},
+    "warranty": {"model": {"Ridge T5", "Haul C2"}},
+    "service_booking": {"model": {"Metro S2", "Ridge T7"}},
+    "error_code": {"code": {"E-104", "E-217", "E-311", "E-507"}},
+}
 
 # Message templates per category: (template, variant). Placeholders: {model} {order_id} {code} {part}.
 TRAIN_TEMPLATES = {
@@ -198,6 +210,19 @@ REPLIES = {"battery": reply_battery, "error_code": reply_error_code, "shipping":
 
 # ---------------------------------------------------------------- picking customers and orders
 
+def reply_body(reply: str) -> str:
+    """A reply without its greeting line, whitespace folded and lowercased: what must not repeat across splits."""
+    return " ".join(" ".join(reply.split("\n")[1:]).split()).lower()
+
+
+def allowed(category, v, split):
+    """Test tickets take only their category's reserved values; train and dev never do."""
+    for slot, reserved in TEST_ONLY.get(category, {}).items():
+        if (v[slot] in reserved) != (split == "test"):
+            return False
+    return True
+
+
 def load_customers(conn, first_names):
     rows = conn.execute("SELECT * FROM customers ORDER BY id").fetchall()
     return [dict(r) for r in rows if r["first_name"] in first_names]
@@ -212,10 +237,10 @@ def customer_orders(conn, customer_id):
            WHERE o.customer_id = ? ORDER BY o.id""", (customer_id,))]
 
 
-def pick_values(category, customers, conn, rng, today):
-    """Choose a customer and the slot values (model, order, code, ...) for one ticket."""
+def pick_values(category, customers, conn, rng, today, split="train"):
+    """Choose a customer and the slot values (model, order, code, ...) for one ticket of this split."""
     from datetime import date
-    for _ in range(200):
+    for _ in range(500):
         cust = rng.choice(customers)
         orders = customer_orders(conn, cust["id"])
         if category == "returns":
@@ -230,12 +255,14 @@ def pick_values(category, customers, conn, rng, today):
             v.update(order_id=order["order_id"], shipment=order)
             if order["delivered_date"]:
                 v["days_since_delivery"] = (date.fromisoformat(today) - date.fromisoformat(order["delivered_date"])).days
+        if not allowed(category, v, split):
+            continue
         return cust, v
     raise RuntimeError(f"no customer fits category {category}")
 
 
-def make_ticket(ticket_id, category, template, variant, customers, conn, rng, today, ids):
-    cust, v = pick_values(category, customers, conn, rng, today)
+def make_ticket(ticket_id, category, template, variant, customers, conn, rng, today, ids, split="train"):
+    cust, v = pick_values(category, customers, conn, rng, today, split)
     v["variant"] = variant
     uses = {k: "{" + k + "}" in template for k in ("order_id", "model", "code")}
     message = render_message(template, v, cust, rng)
@@ -251,9 +278,12 @@ def make_ticket(ticket_id, category, template, variant, customers, conn, rng, to
 
 
 def build_tickets(conn, rng, ids, today, n_train=324, n_heldout=66):
-    """Return (train, heldout). Held-out: new customers; 40% use unseen templates."""
+    """Return (train, heldout). Held-out: new customers, dev and test each their own half of them; 40% use unseen
+    templates; test tickets use their category's reserved values (`TEST_ONLY`)."""
+    from . import split_of
     train_customers = load_customers(conn, set(C.FIRST_NAMES_TRAIN))
-    held_customers = load_customers(conn, set(C.FIRST_NAMES_HELDOUT))
+    held_customers = {"dev": load_customers(conn, set(C.FIRST_NAMES_HELDOUT[0::2])),
+                      "test": load_customers(conn, set(C.FIRST_NAMES_HELDOUT[1::2]))}
     train = []
     for i in range(n_train):
         category = C.TICKET_CATEGORIES[i % len(C.TICKET_CATEGORIES)]
@@ -266,8 +296,9 @@ def build_tickets(conn, rng, ids, today, n_train=324, n_heldout=66):
         unseen = i % 5 < 2
         pool = UNSEEN_TEMPLATES if unseen else TRAIN_TEMPLATES
         template, variant = rng.choice(pool[category])
-        ticket = make_ticket(f"tk-held-{i + 1:04d}", category, template, variant,
-                             held_customers, conn, rng, today, ids)
+        ticket_id = f"tk-held-{i + 1:04d}"
+        split = split_of(ticket_id)
+        ticket = make_ticket(ticket_id, category, template, variant, held_customers[split], conn, rng, today, ids, split)
         ticket["unseen_phrasing"] = unseen
         heldout.append(ticket)
     for t in train:
