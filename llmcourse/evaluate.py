@@ -182,10 +182,11 @@ def score_item(item: dict, out: dict) -> dict:
         row["success"] = strict_task_match(answer, item["answer"], item["answer_type"], item.get("question", ""))
         row["success_lenient"] = task_match(answer, item["answer"], item["answer_type"])
     if "reply" in item:  # a ticket
-        from .domain.style import check_style
+        from .domain.style import check_style, reply_content
 
         broken = check_style(answer, item.get("first_name"))
         row["style_ok"], row["broken_rules"] = not broken, ",".join(broken)
+        row.update(reply_content(answer, item["reply"]))
     return row
 
 
@@ -209,6 +210,31 @@ def run_eval(approach, items: list[dict], name: str = "approach", batch_size: in
             row.update(score_item(item, out))
             rows.append(row)
     return EvalResult(name, pd.DataFrame(rows), raw)
+
+
+def by_split(rows, columns=None) -> pd.DataFrame:
+    """Means of per-item rows (dicts or a DataFrame with an "id" column) over all items and per split of
+    `domain.split_of`: one row per measure, the columns all, dev and test side by side."""
+    from .domain import split_of
+
+    df = pd.DataFrame(rows)
+    columns = list(columns or [c for c in df.columns if c != "id" and pd.api.types.is_numeric_dtype(df[c])])
+    split = df["id"].map(split_of)
+    values = df[columns].astype(float)
+    return pd.DataFrame({"all": values.mean(), "dev": values[split == "dev"].mean(), "test": values[split == "test"].mean()})
+
+
+def split_means(rows, columns: list[str]) -> dict:
+    """{'<measure> dev': mean, '<measure> test': mean} for each measure of per-item rows (see `by_split`)."""
+    table = by_split(rows, columns)
+    return {f"{c} {s}": float(table.loc[c, s]) for c in columns for s in ("dev", "test")}
+
+
+def split_table(results, columns: list[str]) -> pd.DataFrame:
+    """One row per approach, each measure's dev and test means side by side. `results`: EvalResults, or a dict of
+    name -> per-item rows."""
+    named = results.items() if isinstance(results, dict) else [(r.name, r.rows) for r in results]
+    return pd.DataFrame({name: split_means(rows, columns) for name, rows in named}).T
 
 
 def compare(results: list[EvalResult], columns: list[str] | None = None) -> pd.DataFrame:

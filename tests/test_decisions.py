@@ -45,6 +45,29 @@ def test_keeping_only_valid_replies_passes_and_keeping_everything_fails(fake_tra
     assert set(fake_training) == {"dev"}  # the check never measures the test split
 
 
+def test_a_measured_compliance_is_kept_on_disk_and_reused(monkeypatch, tmp_path):
+    """The same adapter on the same tickets is measured once: a second process (the self-check) reads the number."""
+    from types import SimpleNamespace
+
+    from llmcourse import evaluate, models, paths
+    from llmcourse import finetune as ft
+
+    calls = []
+    monkeypatch.setattr(paths, "CACHE", tmp_path)
+    monkeypatch.setattr(models, "load_llm", lambda: SimpleNamespace(name="fake"))
+    monkeypatch.setattr(ft, "get_adapter", lambda llm, name, make, settings: (None, {"cached": True}))
+    monkeypatch.setattr(ft, "tuned_reply_approach", lambda llm, model: None)
+    monkeypatch.setattr(evaluate, "run_eval", lambda *a, **k: calls.append(k["name"]) or SimpleNamespace(
+        summary=lambda: {"style_ok": 0.75}))
+    tickets = domain.load_tickets("train")[:3]
+    first, _ = decide02.compliance_after_training(tickets, "house-style-x", ("dev",))
+    decide02._MEASURED.clear()  # a new process
+    again, _ = decide02.compliance_after_training(tickets, "house-style-x", ("dev",))
+    other, _ = decide02.compliance_after_training(tickets[:2], "house-style-x", ("dev",))
+    assert first == again == other == {"dev": 0.75} and len(calls) == 2  # other data: measured anew
+    assert len(list((tmp_path / "measured").glob("house-style-x-dev-*.json"))) == 2
+
+
 # ---------------------------------------------------------------- 03.4: the step budget
 
 def rows_03(success_steps, split="dev"):

@@ -97,3 +97,18 @@ def test_trivial_baselines_answer_without_a_model():
     item = {"id": "q", "question": "battery capacity", "tenant": "public"}
     top = rag.top_chunk_answerer(index)([item])[0]
     assert top["answer"] == index.search("battery capacity", 1, "public")[0][0].text and top["llm_calls"] == 0
+
+
+def test_split_means_and_split_table_put_dev_and_test_side_by_side():
+    import pandas as pd
+
+    from llmcourse.domain import split_of
+    from llmcourse.evaluate import EvalResult, split_means, split_table
+
+    ids = [f"task-{s}-{i:03d}" for s in ("dev", "test") for i in range(2)]
+    rows = pd.DataFrame({"id": ids, "ok": [1.0, 0.0, 1.0, 1.0]})
+    assert [split_of(i) for i in ids] == ["dev", "dev", "test", "test"]
+    assert split_means(rows, ["ok"]) == {"ok dev": 0.5, "ok test": 1.0}
+    table = split_table([EvalResult("a", rows)], ["ok"])
+    assert table.loc["a"].to_dict() == {"ok dev": 0.5, "ok test": 1.0}
+    assert split_table({"b": rows}, ["ok"]).loc["b", "ok test"] == 1.0

@@ -142,3 +142,28 @@ def test_no_ml_library_imports_outside_the_seam():
         source = path.read_text()
         assert "transformers" not in source and "peft" not in source, path
         assert "apply_chat_template" not in source and "-100" not in source, path
+
+
+def test_reply_content_is_strict_about_steps_and_refs():
+    from llmcourse.domain.style import reply_content
+
+    gold = "Hi Anna,\nThanks.\n1. Do A.\n2. Do B.\nRef: kb-001, kb-002\n— Voltbird Care Team"
+    assert reply_content(gold.replace("Anna", "Bo"), gold) == {"steps_stated": 1.0, "refs_ok": True, "content_ok": True}
+    half = reply_content(gold.replace("Do B.", "Do C."), gold)
+    assert half == {"steps_stated": 0.5, "refs_ok": True, "content_ok": False}
+    assert not reply_content(gold.replace("kb-002", "kb-009"), gold)["content_ok"]
+    assert reply_content("no steps at all", gold)["steps_stated"] == 0.0
+
+
+def test_nearest_reply_baseline_copies_the_most_similar_training_reply_with_the_name_swapped(tickets):
+    target = {**tickets[7], "first_name": "Wiebke", "id": "tk-held-9999"}
+    assert ft.nearest_training_ticket(tickets, target["message"])["id"] == tickets[7]["id"]
+    out = ft.nearest_reply_approach(tickets)([target])[0]
+    assert out["answer"] == tickets[7]["reply"].replace(f"Hi {tickets[7]['first_name']},", "Hi Wiebke,", 1)
+    assert out["llm_calls"] == 0 and not check_style(out["answer"], "Wiebke")
+
+
+def test_majority_extraction_names_the_most_common_category_and_no_fields():
+    train = [{"category": "shipping"}, {"category": "returns"}, {"category": "shipping"}]
+    got = ft.parse_extraction(ft.majority_extraction(train))
+    assert got["category"] == "shipping" and all(got[f] is None for f in ft.FIELDS)

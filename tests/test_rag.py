@@ -208,3 +208,38 @@ def test_faiss_benchmark_recall_and_speed_fields():
     best = rag.fastest_at_recall(rows, 0.9)
     assert best["recall@10"] >= 0.9 and best["method"] != "NumPy brute force"
     assert np.isclose(rows[0]["speedup_vs_numpy"], 1.0)
+
+
+def test_accuracy_by_hit_splits_on_whether_the_context_held_the_answer():
+    items = [{"id": "a", "answer": "300 Wh", "aliases": []}, {"id": "b", "answer": "15.2 kg", "aliases": []},
+             {"id": "c", "answer": "7 days", "aliases": []}]
+    outputs = [{"id": "a", "context": ["Battery: 300 Wh"]}, {"id": "b", "context": ["Battery: 300 Wh"]},
+               {"id": "c", "context": ["nothing"]}, {"id": "z", "context": ["ignored"]}]
+    rows = [{"id": "a", "accurate": True}, {"id": "b", "accurate": True}, {"id": "c", "accurate": False}]
+    table = rag.accuracy_by_hit(outputs, rows, items)
+    assert table.loc[True, "count"] == 1 and table.loc[True, "accuracy"] == 1.0
+    assert table.loc[False, "count"] == 2 and table.loc[False, "accuracy"] == 0.5
+
+
+def test_rag_prompt_puts_examples_before_the_question(llm):
+    chunk = rag.Chunk("kb-001#0", "kb-001", "Manual", "public", "Battery: 300 Wh")
+    plain = rag.rag_prompt(llm, "How big?", [chunk])
+    with_examples = rag.rag_prompt(llm, "How big?", [chunk], examples=[("[1] Weight: 15 kg", "How heavy?", "15 kg")])
+    assert "How heavy?" in with_examples and "How heavy?" not in plain
+    assert with_examples.index("15 kg") < with_examples.index("How big?")
+
+
+def test_free_answerer_is_the_same_recipe_without_the_copy_constraint(monkeypatch, llm):
+    """Same prompt, same context and token budget as `fact_answerer`; only the copy-only decoding is off."""
+    from llmcourse.rag import answer as A
+
+    seen = []
+    real = A.rag_answerer
+    monkeypatch.setattr(A, "rag_answerer", lambda *a, **k: seen.append(k) or real(*a, **k))
+    chunk = rag.Chunk("r#0", "kb-990", "", "public", "Battery: the Zip Z1 stores 300 Wh.")
+    for make in (A.fact_answerer, A.free_answerer):
+        out = make(llm, None, context=lambda it: [chunk])([{"id": "q1", "question": "How big is the battery?"}])[0]
+        assert out["retrieved"] == ["kb-990"]
+    copy, free = seen
+    assert copy.pop("copy_only") is True and free.pop("copy_only") is False and copy.keys() == free.keys()
+    assert copy["prompt"] is free["prompt"] is A.short_answer_prompt and copy["max_new_tokens"] == free["max_new_tokens"]

@@ -11,7 +11,7 @@ from llmcourse.paths import RESULTS, ROOT
 COMMITTED = ROOT / "results"
 # Wall/CPU time, memory and whether an adapter came from the cache: these depend on the machine and its load.
 NOT_DETERMINISTIC = re.compile(r"^runtime_s$|seconds|_ms_|^latency|kernel_cpu|speedup|peak_rss|"
-                               r"trained_in_this_run|adapter_cached|train_device")
+                               r"trained_in_this_run|adapter_cached|train_device|throughput")
 TOLERANCE = 0.0  # every deterministic metric is bit-stable on CPU today; raise with a reason if a library is not
 
 

@@ -17,6 +17,8 @@ MIN_KEPT = 100  # of the 324 noisy training tickets
 CURATED = "house-style-curated"  # the adapter trained on the learner's choice (retrained when the choice changes)
 NOISY = "house-style-noisy"  # the keep-everything baseline: the same adapter as notebook 02's noisy-data run
 _MEASURED: dict[tuple, float] = {}  # (adapter, data, split) -> compliance, so the notebook's table reuses the check's
+# Each measurement is also kept in the cache folder beside the adapters, keyed by the training data, the settings,
+# the model and the held-out tickets: re-checking the same choice (the self-check, a second run) costs no generation.
 
 
 def noisy_training_set() -> list[dict]:
@@ -44,13 +46,22 @@ def compliance_after_training(tickets: list[dict], name: str, splits=("dev",)) -
     from ..evaluate import run_eval
     from ..models import load_llm
 
+    from ..paths import CACHE
+
     llm = load_llm()
     model, stats = ft.get_adapter(llm, name, lambda tok: ft.style_examples(tickets, tok), ft.STYLE_SETTINGS)
-    data = hashlib.sha256(json.dumps(tickets, sort_keys=True).encode()).hexdigest()
+    data = hashlib.sha256(json.dumps([tickets, ft.STYLE_SETTINGS.key(), llm.name], sort_keys=True).encode()).hexdigest()
     for s in splits:
+        held = heldout_split(s)
+        key = hashlib.sha256(json.dumps([name, data, held], sort_keys=True).encode()).hexdigest()[:20]
+        stored = CACHE / "measured" / f"{name}-{s}-{key}.json"  # the same adapter on the same tickets: measured once
+        if (name, data, s) not in _MEASURED and stored.exists():
+            _MEASURED[name, data, s] = json.loads(stored.read_text())["style_ok"]
         if (name, data, s) not in _MEASURED:
-            ev = run_eval(ft.tuned_reply_approach(llm, model), heldout_split(s), name=f"{name} · {s}", batch_size=36)
+            ev = run_eval(ft.tuned_reply_approach(llm, model), held, name=f"{name} · {s}", batch_size=36)
             _MEASURED[name, data, s] = ev.summary()["style_ok"]
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            stored.write_text(json.dumps({"style_ok": _MEASURED[name, data, s]}))
     return {s: _MEASURED[name, data, s] for s in splits}, stats
 
 

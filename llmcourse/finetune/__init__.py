@@ -10,7 +10,8 @@ Notebook 02 trains the house-style adapter and its variants; notebook 03 trains 
   and the `top_blocks` preset (all linear layers of the last blocks) of notebooks 03 and 04;
 - `training`: `lora_model` wraps a fresh base model, `train` runs AdamW over length-grouped batches;
 - `adapters`: the cache (`get_adapter` loads or trains), and notebook 02's two adapters for later notebooks;
-- `approaches`: the tuned model and the few-shot base model as `run_eval` approaches, the extraction scorer;
+- `approaches`: the tuned model and the few-shot base model as `run_eval` approaches, the extraction scorer, and
+  the trivial baselines beside them (the nearest training reply, the majority category);
 - `forgetting`: perplexity on held-out prose and a general-knowledge probe.
 """
 from ..models import IGNORE_INDEX as IGNORE
@@ -32,6 +33,9 @@ from .approaches import (
                        fewshot_messages,
                        fewshot_style_approach,
                        first_per_category,
+                       majority_extraction,
+                       nearest_reply_approach,
+                       nearest_training_ticket,
                        tuned_reply_approach,
 )
 from .data import (

@@ -13,7 +13,8 @@ Notebooks 01, 03 (KB search tool) and 04 (fine-tuned model + RAG) all use this p
   `score_recipe`, `compare_recipes` (what exercise 01.5 judges on dev);
 - `answer`: `rag_prompt` / `short_answer_prompt`, `generate_copy` (copy-only decoding), `parse_citations`,
   `attribute` and `rag_answerer` turn retrieved chunks into a grounded answer with cited document ids, as an
-  approach for `evaluate.run_eval`; `fact_answerer` is notebook 01's best recipe for the 135M model;
+  approach for `evaluate.run_eval`; `fact_answerer` is notebook 01's best recipe for the 135M model
+  (`free_answerer`: the same without copy-only decoding);
 - `ann_benchmark`: `faiss_benchmark` compares NumPy brute force with FAISS Flat, IVF and HNSW on synthetic vectors
   (appendix notebook 05).
 """
@@ -37,6 +38,7 @@ from .answer import (
                             content_words,
                             fact_answerer,
                             format_sources,
+                            free_answerer,
                             generate_copy,
                             latency_breakdown,
                             oracle_context,
@@ -60,6 +62,7 @@ from .index import (
                             embed_queries,
 )
 from .metrics import (
+                            accuracy_by_hit,
                             by_split,
                             doc_ranking,
                             fresh_answer_ok,

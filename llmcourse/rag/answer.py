@@ -21,10 +21,14 @@ def format_sources(chunks: list[Chunk]) -> str:
     return "\n\n".join(f"[{i + 1}] {c.text}" for i, c in enumerate(chunks))
 
 
-def rag_prompt(llm: LLM, question: str, chunks: list[Chunk], system: str = RAG_SYSTEM) -> str:
-    """The chat prompt: numbered sources, then the question (the system message says how to answer)."""
+def rag_prompt(llm: LLM, question: str, chunks: list[Chunk], system: str = RAG_SYSTEM, examples=()) -> str:
+    """The chat prompt: numbered sources, then the question (the system message says how to answer). `examples`:
+    (sources text, question, answer) triples shown first as earlier turns (in-context examples)."""
+    messages = []
+    for sources, q, a in examples:
+        messages += [{"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {q}"}, {"role": "assistant", "content": a}]
     user = f"Sources:\n{format_sources(chunks)}\n\nQuestion: {question}"
-    return llm.chat_prompt(user, system=system)
+    return llm.chat_prompt(messages + [{"role": "user", "content": user}] if messages else user, system=system)
 
 
 def parse_citations(answer: str, chunks: list[Chunk]) -> list[str]:
@@ -196,6 +200,13 @@ def fact_answerer(llm: LLM, index, model=None, context=None):
     `context(item) -> chunks` replaces retrieval (oracle or wrong context), as in `rag_answerer`."""
     return rag_answerer(llm, index, k=1, max_new_tokens=FACT_MAX_NEW_TOKENS, model=model, context=context,
                         prompt=short_answer_prompt, copy_only=True)
+
+
+def free_answerer(llm: LLM, index, model=None, context=None):
+    """`fact_answerer` without copy-only decoding: same fact, same worked examples, but the model may write any word,
+    so it can answer beyond (or against) its context. The reader that tests whether retrieval is really the ceiling."""
+    return rag_answerer(llm, index, k=1, max_new_tokens=FACT_MAX_NEW_TOKENS, model=model, context=context,
+                        prompt=short_answer_prompt, copy_only=False)
 
 
 def latency_breakdown(llm: LLM, index, items: list[dict], k: int = 1, max_new_tokens: int = FACT_MAX_NEW_TOKENS,

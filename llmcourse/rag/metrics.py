@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..evaluate import answer_match, strict_match
+from ..evaluate import answer_match, by_split, strict_match  # by_split: re-exported for rag's callers
 from .index import allowed
 
 
@@ -62,18 +62,6 @@ def retrieval_rows(index, items: list[dict], ks=(1, 3, 5, 10)) -> list[dict]:
              "MRR": reciprocal_rank(r["ranked"], r["gold"])} for r in retrieval_table(index, items) if r["gold"]]
 
 
-def by_split(rows, columns=None) -> pd.DataFrame:
-    """Means of per-item rows (dicts or a DataFrame with an "id" column) over all items and per split of
-    `domain.split_of`: one row per measure, the columns all, dev and test side by side."""
-    from ..domain import split_of
-
-    df = pd.DataFrame(rows)
-    columns = list(columns or [c for c in df.columns if c != "id" and pd.api.types.is_numeric_dtype(df[c])])
-    split = df["id"].map(split_of)
-    values = df[columns].astype(float)
-    return pd.DataFrame({"all": values.mean(), "dev": values[split == "dev"].mean(), "test": values[split == "test"].mean()})
-
-
 def scores_with_splits(rows, split_measures=("recall@1",)) -> dict:
     """One table row from per-item rows: every measure's mean over all items, then '<measure> dev' and
     '<measure> test' for the measures in `split_measures` (choose on the dev column; test is only reported)."""
@@ -88,3 +76,14 @@ def split_keys(table: pd.DataFrame, keys: dict[str, str]) -> dict:
     """Result keys from a `by_split` table: for each measure (row) -> key, `key` (all items), `key_dev`, `key_test`."""
     return {f"{key}{suffix}": float(table.loc[row, split]) for row, key in keys.items()
             for suffix, split in (("", "all"), ("_dev", "dev"), ("_test", "test"))}
+
+
+def accuracy_by_hit(outputs: list[dict], rows, items: list[dict]) -> pd.DataFrame:
+    """Accuracy of a reader's answers split by whether its context held the gold answer (containment): how often it
+    is right when retrieval brought the answer, and when it did not. Only the items given count."""
+    by_id = {it["id"]: it for it in items}
+    held = {o["id"]: answer_match(" ".join(o["context"]), by_id[o["id"]]["answer"], by_id[o["id"]]["aliases"])
+            for o in outputs if o["id"] in by_id}
+    df = pd.DataFrame(rows)
+    df = df[df["id"].isin(held)].assign(**{"answer in context": lambda d: d["id"].map(held)})
+    return df.groupby("answer in context")["accurate"].agg(["count", "mean"]).rename(columns={"mean": "accuracy"})
