@@ -62,8 +62,9 @@ def headline_table(results_dir=None) -> str:
               ("top_chunk_baseline_accuracy_test", "trivial baseline: the top retrieved fact pasted verbatim"),
               ("top_chunk_baseline_accuracy_lenient_test", "the same baseline under lenient containment scoring"),
               ("ft_rag_style_compliance", "FT + RAG house-style compliance"),
-              ("agent_rag_success", "agent + RAG on tasks needing KB and live data"),
-              ("agent_no_kb_success", "the same agent without the KB tool"),
+              ("agent_rag_success_test", "agent + RAG on tasks needing KB and live data (test split)"),
+              ("agent_no_kb_success_test", "the same agent without the KB tool (test split)"),
+              ("kb_task_baseline_success_test", "trivial baseline on those tasks: the most common dev answer (test split)"),
               ("framework_agreement", "five-question framework picks the measured winner (items some approach solved)"),
               ("framework_agreement_all_items", "the same, over all items (an unsolved item counts as a miss)")]
     rows += ["", "| combination check | value |", "|---|---|"]
