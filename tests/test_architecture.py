@@ -82,7 +82,7 @@ def _lists_of(members: set[str]) -> dict[str, list[int]]:
 @pytest.mark.parametrize("members, home", [
     ({"battery", "error_code", "shipping", "returns", "warranty", "service_booking"}, "domain/content.py"),
     ({"knowledge_changes_weekly", "needs_citations", "behaviour_change", "multistep_live_data",
-      "reliability_over_capability"}, "domain/evalsets.py"),
+      "reliability_over_capability"}, "domain/mixed.py"),
 ])
 def test_each_list_constant_is_written_once(members, home):
     found = _lists_of(members)
