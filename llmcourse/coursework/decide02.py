@@ -45,7 +45,6 @@ def compliance_after_training(tickets: list[dict], name: str, splits=("dev",)) -
     from .. import finetune as ft
     from ..evaluate import run_eval
     from ..models import load_llm
-
     from ..paths import CACHE
 
     llm = load_llm()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 
-from ..domain.evalsets import FRAMEWORK_KEYS
+from ..domain.mixed import FRAMEWORK_KEYS
 from .checks import exercise, expect
 
 

@@ -12,6 +12,7 @@ from . import content as C
 from . import docs as D
 from . import evalsets, tasks, tickets
 from .db import build_db, connect
+from .mixed import build_mixed
 
 TEXT_DIRS = ["kb", "tenants", "kb_updates", "tickets", "eval"]
 
@@ -60,7 +61,7 @@ def build_all(out_dir: Path, seed: int = 0):
     qa = evalsets.build_qa(ids_before, ids_after, random.Random(f"qa-{seed}"))
     task_items = tasks.build_eval_tasks(conn, random.Random(f"tasks-{seed}"))
     conn.close()
-    mixed = evalsets.build_mixed(qa, task_items, heldout, random.Random(f"mixed-{seed}"))
+    mixed = build_mixed(qa, task_items, heldout, random.Random(f"mixed-{seed}"))
     write_jsonl(out_dir / "eval" / "qa.jsonl", qa)
     write_jsonl(out_dir / "eval" / "tasks.jsonl", task_items)
     write_jsonl(out_dir / "eval" / "mixed.jsonl", mixed)

@@ -1,4 +1,4 @@
-"""Evaluation sets: factual QA over the KB (qa.jsonl) and the mixed routing set (mixed.jsonl).
+"""Evaluation set of factual QA over the KB (qa.jsonl); the mixed routing set is built by `mixed`.
 
 QA facts are declared next to the doc that states them (by doc key), so the builder can
 turn keys into ids and check that each answer really appears in its cited doc.
@@ -311,7 +311,3 @@ def build_qa(ids_before, ids_after, rng):
             "doc_ids_after": [ids_after[key_after]] if key_after else [],
         })
     return items
-
-
-# The mixed routing set lives in `mixed`; its names stay importable from here.
-from .mixed import FRAMEWORK_BY_KIND, FRAMEWORK_KEYS, build_mixed, framework, mixed_item, qa_gold  # noqa: E402, F401

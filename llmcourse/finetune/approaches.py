@@ -94,8 +94,9 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9\-]+", text.lower())
 
 
-def nearest_training_ticket(train: list[dict], message: str) -> dict:
-    """The training ticket whose message is most similar (TF-IDF cosine over words; ties: the first)."""
+def nearest_ticket_finder(train: list[dict]):
+    """`find(message) -> ticket`: the training ticket whose message is most similar (TF-IDF cosine over words; ties:
+    the first). The training vectors are built once."""
     import math
     from collections import Counter
 
@@ -108,19 +109,30 @@ def nearest_training_ticket(train: list[dict], message: str) -> dict:
         norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
         return {w: x / norm for w, x in v.items()}
 
-    query = vec(Counter(_words(message)))
-    sims = [sum(query.get(w, 0.0) * x for w, x in vec(d).items()) for d in docs]
-    return train[max(range(len(train)), key=sims.__getitem__)]
+    vectors = [vec(d) for d in docs]
+
+    def find(message: str) -> dict:
+        query = vec(Counter(_words(message)))
+        sims = [sum(query.get(w, 0.0) * x for w, x in v.items()) for v in vectors]
+        return train[max(range(len(train)), key=sims.__getitem__)]
+    return find
+
+
+def nearest_training_ticket(train: list[dict], message: str) -> dict:
+    """The training ticket whose message is most similar to `message` (see `nearest_ticket_finder`)."""
+    return nearest_ticket_finder(train)(message)
 
 
 def nearest_reply_approach(train: list[dict]):
     """The trivial baseline for house style, with no model: the gold reply of the most similar training ticket,
     its greeting switched to this customer's first name. It keeps every style rule by construction, so it is the
     bar a tuned model must clear on content, not on form."""
+    find = nearest_ticket_finder(train)
+
     def approach(items: list[dict]) -> list[dict]:
         outs = []
         for it in items:
-            near = nearest_training_ticket(train, it["message"])
+            near = find(it["message"])
             reply = near["reply"].replace(f"Hi {near['first_name']},", f"Hi {it['first_name']},", 1)
             outs.append({"answer": reply, "prompt_tokens": 0, "output_tokens": 0, "llm_calls": 0})
         return outs

@@ -27,8 +27,8 @@ def rag_prompt(llm: LLM, question: str, chunks: list[Chunk], system: str = RAG_S
     messages = []
     for sources, q, a in examples:
         messages += [{"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {q}"}, {"role": "assistant", "content": a}]
-    user = f"Sources:\n{format_sources(chunks)}\n\nQuestion: {question}"
-    return llm.chat_prompt(messages + [{"role": "user", "content": user}] if messages else user, system=system)
+    messages.append({"role": "user", "content": f"Sources:\n{format_sources(chunks)}\n\nQuestion: {question}"})
+    return llm.chat_prompt(messages, system=system)
 
 
 def parse_citations(answer: str, chunks: list[Chunk]) -> list[str]:
@@ -73,12 +73,7 @@ def short_answer_prompt(llm: LLM, question: str, chunks: list[Chunk], system: st
                         examples=EXAMPLES) -> str:
     """A few-shot prompt for small models: worked examples as earlier chat turns, then the numbered sources and
     the question. An example shows a tiny model the answer format far better than an instruction does."""
-    messages = []
-    for sources, q, a in examples:
-        messages += [{"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {q}"},
-                     {"role": "assistant", "content": a}]
-    messages.append({"role": "user", "content": f"Sources:\n{format_sources(chunks)}\n\nQuestion: {question}"})
-    return llm.chat_prompt(messages, system=system)
+    return rag_prompt(llm, question, chunks, system, examples)
 
 
 def word_spans(tokenizer, text: str) -> list[tuple[list[int], set[int]]]:
