@@ -78,7 +78,7 @@ class Page:
     def wait(self, condition, seconds=120, message=""):
         from selenium.webdriver.support.ui import WebDriverWait
 
-        return WebDriverWait(self.driver, seconds, poll_frequency=1).until(condition, message)
+        return WebDriverWait(self.driver, seconds, poll_frequency=0.25).until(condition, message)
 
     def open(self, name: str):
         from selenium.webdriver.common.by import By

@@ -7,6 +7,7 @@ import of the course package in the same kernel-like process. Slow (~2 min): mar
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,32 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
 
 
+def preinstall(names: list[str], venv) -> None:
+    """Copy the installed distributions `names` and everything they require into the virtualenv `venv`, file by
+    file from their RECORD (what Colab has before the cell runs; ~5 s instead of ~40 s of pip for torch)."""
+    import re
+    import shutil
+    from importlib.metadata import distribution
+
+    from packaging.requirements import Requirement
+
+    site = next(venv.glob("lib/python*/site-packages"))
+    todo, done = list(names), set()
+    while todo:
+        dist = distribution(todo.pop())
+        key = re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
+        if key in done:
+            continue
+        done.add(key)
+        for f in dist.files:
+            src = Path(dist.locate_file(f))
+            if src.is_file() and not str(f).startswith(".."):  # console scripts live outside site-packages
+                (site / f).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, site / f)
+        todo += [r.name for r in map(Requirement, dist.requires or [])
+                 if r.marker is None or r.marker.evaluate({"extra": ""})]
+
+
 def test_colab_cell_does_nothing_outside_colab(tmp_path):
     out = run([sys.executable, "-c", COLAB_CELL + "\nprint('still here')"], cwd=tmp_path)
     assert out.stdout.strip() == "still here" and not list(tmp_path.iterdir())
@@ -29,9 +56,8 @@ def test_colab_cell_installs_the_course_without_touching_torch(tmp_path):
     venv = tmp_path / "colab-venv"
     run([sys.executable, "-m", "venv", str(venv)])
     py = str(venv / "bin" / "python")
-    import torch
 
-    run([py, "-m", "pip", "install", "-q", f"torch=={torch.__version__.split('+')[0]}"])  # Colab ships torch
+    preinstall(["torch"], venv)  # Colab ships torch: the project's own, copied, instead of a second install
     fake = tmp_path / "fake" / "google" / "colab"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("")
