@@ -159,26 +159,21 @@ MIN_SHARED_PREFIX = 16  # tokens: below this, a batch is run the plain way (left
 
 
 def shared_prefix_batch(tokenizer, prompts: list[str]) -> tuple[list[int], list[int], list[list[int]]]:
-    """(the token ids every prompt starts with, input ids, attention mask) for one batch: the shared prefix (a
-    system prompt, worked examples) first, then each prompt's own rest, padded on its left. The prefix is what a
-    key/value cache computed once can serve for the whole batch (`generate` does that)."""
+    """(prefix ids, input ids, attention mask): the prefix every prompt starts with, then each one's rest, left-padded."""
     ids = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
     n = 0
     while all(len(x) > n + 1 for x in ids) and len({x[n] for x in ids}) == 1:
-        n += 1  # every prompt keeps at least one token of its own: generation starts from it
-    rests, pad = [x[n:] for x in ids], tokenizer.pad_token_id
-    width = max(map(len, rests))
-    rows = [ids[0][:n] + [pad] * (width - len(r)) + r for r in rests]
-    mask = [[1] * n + [0] * (width - len(r)) + [1] * len(r) for r in rests]
-    return ids[0][:n], rows, mask
+        n += 1  # every prompt keeps at least one token of its own
+    rests = [x[n:] for x in ids]
+    gaps = [max(map(len, rests)) - len(r) for r in rests]
+    return ids[0][:n], [ids[0][:n] + [tokenizer.pad_token_id] * g + r for g, r in zip(gaps, rests)], \
+        [[1] * n + [0] * g + [1] * len(r) for g, r in zip(gaps, rests)]
 
 
 def _batch_inputs(llm: LLM, model, prompts: list[str]) -> dict:
-    """The keyword arguments of `model.generate` for one batch. When the prompts share a prefix of at least
-    MIN_SHARED_PREFIX tokens, the prefix is run through the model once and its key/value cache is copied to
-    every row: the same attention, computed once instead of once per row (a RAG prompt's worked examples, an
-    agent's system prompt). Positions come from the attention mask, so the padding between prefix and rest is
-    skipped exactly as left padding is; greedy answers come out the same as without the shared cache."""
+    """`model.generate`'s inputs for one batch. A prefix of at least MIN_SHARED_PREFIX tokens shared by every prompt
+    runs through the model once; its key/value cache is copied to every row. Positions come from the attention mask,
+    so the padding between prefix and rest is skipped as left padding is: the same greedy answers, faster."""
     import torch
 
     prefix, rows, mask = shared_prefix_batch(llm.tokenizer, prompts)
@@ -187,14 +182,14 @@ def _batch_inputs(llm: LLM, model, prompts: list[str]) -> dict:
     with torch.no_grad():
         cache = model(torch.tensor([prefix], device=llm.device), use_cache=True).cache
     cache.batch_repeat_interleave(len(prompts))
-    return {"input_ids": torch.tensor(rows, device=llm.device), "attention_mask": torch.tensor(mask, device=llm.device),
-            "cache": cache}
+    as_tensor = lambda x: torch.tensor(x, device=llm.device)  # noqa: E731
+    return {"input_ids": as_tensor(rows), "attention_mask": as_tensor(mask), "cache": cache}
 
 
 def generate(llm: LLM, prompts: list[str], max_new_tokens: int = 64, batch_size: int = 8, model=None,
              stop: list[str] | None = None, progress: bool = False, logits_processor=None) -> list[dict]:
-    """Greedy generation in batches (a prefix shared by a batch's prompts is computed once: `_batch_inputs`).
-    Returns one dict per prompt: text, prompt_tokens, output_tokens, seconds.
+    """Greedy generation in batches (a shared prefix computed once: `_batch_inputs`); per prompt a dict of text,
+    prompt_tokens, output_tokens, seconds.
 
     `logits_processor(first_row, prompt_width)`, when given, returns a callable `(input_ids, scores) -> scores`
     for the batch of prompts that starts at `first_row` (constrained decoding, e.g. copy-only answers)."""
