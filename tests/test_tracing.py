@@ -71,3 +71,35 @@ def test_capture_removes_the_instrumentation_afterwards(tools):
     scripted_agent(tools, [reply("final_answer", {"answer": "ok"})]).run(QUESTION)
     answer, again = run(tools, [reply("final_answer", {"answer": "ok"})])  # a second capture works the same
     assert answer == "ok" and [r["name"] for r in span_tree(again)][:2] == ["ToolCallingAgent.run", "Step 1"]
+
+
+# ---------------------------------------------------------------- exercise 03.5: the failed step, from spans alone
+
+def failed_step(rows):  # what a learner writes: the step of the first ERROR (the step itself or a tool inside it)
+    step = None
+    for r in rows:
+        if r["kind"] == "CHAIN" and r["name"].startswith("Step "):
+            step = (int(r["name"].split()[1]), r["depth"])
+            if r["status"] == "ERROR":
+                return step[0]
+        elif step is not None and r["depth"] <= step[1]:
+            step = None
+        elif step is not None and r["kind"] == "TOOL" and r["status"] == "ERROR":
+            return step[0]
+    return None
+
+
+def test_exercise_03_5_passes_a_right_answer_and_fails_plausible_wrong_ones():
+    from llmcourse.coursework import ExerciseFailed, check
+    from llmcourse.coursework.ex03 import _scripted_runs
+
+    runs = _scripted_runs()
+    assert sorted(want for _, want in runs.values() if want) == [1, 1, 2] and None in [w for _, w in runs.values()]
+    check("03.5", failed_step)
+    tools_only = lambda rows: failed_step([r for r in rows if r["kind"] != "CHAIN" or r["status"] != "ERROR"])  # noqa: E731
+    last = lambda rows: max((int(r["name"].split()[1]) for r in rows if r["name"].startswith("Step ")  # noqa: E731
+                             and r["status"] == "ERROR"), default=None)
+    first_row = lambda rows: next((i for i, r in enumerate(rows) if r["status"] == "ERROR"), None)  # noqa: E731
+    for wrong in (tools_only, last, lambda rows: 1, first_row):
+        with pytest.raises(ExerciseFailed, match="failed_step"):
+            check("03.5", wrong)

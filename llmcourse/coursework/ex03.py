@@ -83,3 +83,50 @@ def _check_03_3(grounded):
     for answer, want in cases:
         got = grounded(answer, list(obs))
         expect(bool(got) == want, f"grounded({answer!r}, {obs}) returned {got}, expected {want}")
+
+
+def _scripted_runs() -> dict[str, tuple[list[dict], int | None]]:
+    """Three short smolagents runs with a scripted model (no LLM, a second or two): for each, the rows of its
+    span tree and the step that went wrong first, as `tracing.first_failed_step` finds it from the spans."""
+    from .. import agents, domain
+    from ..smol import ChatMessage, MessageRole, scripted_agent
+    from ..smol import tool_call_message as call
+    from ..tracing import capture, first_failed_step, span_tree
+
+    scripts = {
+        "a malformed order id in step 2, a refused write in step 3": [
+            call("calculator", {"expression": "2 + 2"}), call("get_order", {"order_id": "10234"}),
+            call("run_sql", {"query": "DELETE FROM orders"}), call("final_answer", {"answer": "0.00"})],
+        "a refused SQL write in step 1, then a good run": [call("run_sql", {"query": "DELETE FROM orders"}),
+                                                           call("get_order", {"order_id": "VB-10234"}),
+                                                           call("final_answer", {"answer": "done"})],
+        "a reply with no tool call in step 1 (no TOOL row: the step itself failed)": [
+            ChatMessage(role=MessageRole.ASSISTANT, content="The total is probably 5."),
+            call("get_order", {"order_id": "VB-10234"}), call("final_answer", {"answer": "done"})],
+        "no failure at all": [call("get_order", {"order_id": "VB-10234"}), call("final_answer", {"answer": "done"})]}
+    runs = {}
+    with domain.connect() as conn:
+        box = agents.ToolBox(conn)
+        tools = {name: box.tools[name] for name in ("get_order", "calculator", "run_sql")}
+        for name, replies in scripts.items():
+            with capture() as spans:
+                scripted_agent(tools, replies).run("What is the total of order VB-10234?")
+            runs[name] = (span_tree(spans), (first_failed_step(spans) or {}).get("index"))
+    return runs
+
+
+@exercise("03.5", "find the failed step from the spans",
+          "Return the number n of the first 'Step n' row whose own status is 'ERROR', or that holds a TOOL row whose "
+          "status is 'ERROR'; None when no step failed. `rows` is `tracing.span_tree(spans)`: depth-first dicts with "
+          "depth, name, kind, status and error.",
+          hints=("The rows come parent first, then its children, so every row that belongs to a step comes after the "
+                 "step's own row and has a larger depth. Print render_tree(rows) of the traced run above to see it.",
+                 "Walk the rows once and remember the current step: a row named 'Step n' (kind 'CHAIN') starts one; a "
+                 "row whose depth is not larger than that step's depth ends it.",
+                 "Return int(name.split()[1]) of the current step at the first row that is the step itself with status "
+                 "'ERROR' or a 'TOOL' row inside it with status 'ERROR'; return None after the loop."))
+def _check_03_5(failed_step):
+    for name, (rows, want) in _scripted_runs().items():
+        got = failed_step([dict(r) for r in rows])
+        expect(got == want, f"failed_step(rows of a run with {name}) returned {got!r}, expected {want!r} "
+                            "(print tracing.render_tree(rows) to see where the ERROR sits)")
