@@ -1,4 +1,4 @@
-"""Command line: `python -m llmcourse check notebooks/01_rag.ipynb` (or `check all`), `generate`, `readme`, `lab`."""
+"""Command line: `python -m llmcourse check notebooks/01_rag.ipynb` (or `check all`), `generate`, `readme`, `runtimes`, `lab`."""
 from __future__ import annotations
 
 import argparse
@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                      help="time allowed to each exercise and check cell (default: selfcheck.EXERCISE_TIMEOUT, a minute)")
     sub.add_parser("generate", help="write notebooks/ from solutions/")
     sub.add_parser("readme", help="refresh the README's notebook map from results/")
+    sub.add_parser("runtimes", help="refresh the runtime line stored in each solution's intro from results/")
     about = "start JupyterLab (what `make lab` runs)"
     sub.add_parser("lab", help=about, description=f"{about}. Environment: " + "; ".join(f"{k}: {v}" for k, v in LAB_ENV.items()))
     args = parser.parse_args(argv)
@@ -84,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         from .readme import update_readme
 
         update_readme()
+        return 0
+    if args.cmd == "runtimes":
+        from .results import refresh_runtime_lines
+
+        for path in refresh_runtime_lines():
+            print("refreshed the runtime line of", path.relative_to(ROOT))
         return 0
     if args.cmd == "lab":
         return _lab()

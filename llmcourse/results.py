@@ -84,3 +84,27 @@ def load_items(notebook: str) -> list[dict]:
         raise FileNotFoundError(f"results/items/{notebook}.json is missing: run solutions/{notebook}.ipynb "
                                 "(make results) to measure the items this exercise is judged on")
     return json.loads(path.read_text())
+
+
+def refresh_runtime_lines(paths=None) -> list:
+    """Rewrite the stored output of each solution notebook's runtime cell (the `runtime_line(...)` call at the top)
+    from results/ as it is now. A notebook's intro runs before its results are saved, so executing it stores the
+    runtime of the run before; `make results` calls this afterwards so the intro shows the run that wrote the file.
+    Returns the notebooks whose stored line changed."""
+    import nbformat
+
+    from .paths import ROOT
+
+    changed = []
+    for path in paths or sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        cell = next((c for c in nb.cells[:5] if c.cell_type == "code" and "runtime_line(" in c.source), None)
+        if cell is None or not cell.outputs or "text/markdown" not in cell.outputs[0].get("data", {}):
+            continue
+        line = runtime_line(path.stem)
+        if cell.outputs[0]["data"]["text/markdown"] != line:
+            cell.outputs[0]["data"]["text/markdown"] = line
+            cell.outputs[0]["data"]["text/plain"] = "<IPython.core.display.Markdown object>"
+            nbformat.write(nb, path)
+            changed.append(path)
+    return changed
