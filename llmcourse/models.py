@@ -158,7 +158,7 @@ def load_base_model():
 MIN_SHARED_PREFIX = 16  # tokens: below this, a batch is run the plain way (left padding, no shared cache)
 
 
-def shared_prefix_batch(tokenizer, prompts: list[str]) -> tuple[list[int], list[int], list[list[int]]]:
+def shared_prefix_batch(tokenizer, prompts: list[str]) -> tuple[list[int], list[list[int]], list[list[int]]]:
     """(prefix ids, input ids, attention mask): the prefix every prompt starts with, then each one's rest, left-padded."""
     ids = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
     n = 0

@@ -86,6 +86,11 @@ def load_items(notebook: str) -> list[dict]:
     return json.loads(path.read_text())
 
 
+def runtime_cell(nb):
+    """The code cell near the top of a notebook (nbformat) that shows `runtime_line(...)`, or None."""
+    return next((c for c in nb.cells[:5] if c.cell_type == "code" and "runtime_line(" in c.source), None)
+
+
 def refresh_runtime_lines(paths=None) -> list:
     """Rewrite the stored output of each solution notebook's runtime cell (the `runtime_line(...)` call at the top)
     from results/ as it is now. A notebook's intro runs before its results are saved, so executing it stores the
@@ -98,7 +103,7 @@ def refresh_runtime_lines(paths=None) -> list:
     changed = []
     for path in paths or sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        cell = next((c for c in nb.cells[:5] if c.cell_type == "code" and "runtime_line(" in c.source), None)
+        cell = runtime_cell(nb)
         if cell is None or not cell.outputs or "text/markdown" not in cell.outputs[0].get("data", {}):
             continue
         line = runtime_line(path.stem)

@@ -95,24 +95,24 @@ def test_lesson_opens_with_goals_diagram_and_measured_runtime(path):
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_stored_runtime_line_is_the_one_results_give(path):
-    from llmcourse.results import runtime_line
+    from llmcourse.results import runtime_cell, runtime_line
 
-    cell = next(c for c in nbformat.read(path, as_version=4).cells[:5] if c.cell_type == "code" and "runtime_line(" in c.source)
+    cell = runtime_cell(nbformat.read(path, as_version=4))
     stored = "".join(o.get("data", {}).get("text/markdown", "") for o in cell.outputs)
     assert stored == runtime_line(path.stem), (f"{path.name}: the intro shows {stored!r}, results/ say "
                                                f"{runtime_line(path.stem)!r} (run `python -m llmcourse runtimes`)")
 
 
 def test_refresh_rewrites_a_stale_runtime_line(tmp_path):
-    from llmcourse.results import refresh_runtime_lines, runtime_line
+    from llmcourse.results import refresh_runtime_lines, runtime_cell, runtime_line
 
     path = tmp_path / SOLUTIONS[0].name
     nb = nbformat.read(SOLUTIONS[0], as_version=4)
-    cell = next(c for c in nb.cells[:5] if c.cell_type == "code" and "runtime_line(" in c.source)
+    cell = runtime_cell(nb)
     cell.outputs[0]["data"]["text/markdown"] = "Runtime: 99.9 min on 2 CPU cores, as measured in the run before."
     nbformat.write(nb, path)
     assert refresh_runtime_lines([path]) == [path]
-    cell = next(c for c in nbformat.read(path, as_version=4).cells[:5] if c.cell_type == "code" and "runtime_line(" in c.source)
+    cell = runtime_cell(nbformat.read(path, as_version=4))
     assert cell.outputs[0]["data"]["text/markdown"] == runtime_line(SOLUTIONS[0].stem)
     assert refresh_runtime_lines([path]) == []  # nothing left to change
 

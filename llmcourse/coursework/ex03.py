@@ -86,7 +86,7 @@ def _check_03_3(grounded):
 
 
 def _scripted_runs() -> dict[str, tuple[list[dict], int | None]]:
-    """Three short smolagents runs with a scripted model (no LLM, a second or two): for each, the rows of its
+    """Four short smolagents runs with a scripted model (no LLM, a second or two): for each, the rows of its
     span tree and the step that went wrong first, as `tracing.first_failed_step` finds it from the spans."""
     from .. import agents, domain
     from ..smol import ChatMessage, MessageRole, scripted_agent
