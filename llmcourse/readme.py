@@ -11,6 +11,7 @@ from .paths import ROOT
 
 START, END = "<!-- notebook-map:start -->", "<!-- notebook-map:end -->"
 HEAD_START, HEAD_END = "<!-- headline:start -->", "<!-- headline:end -->"
+CLAIMS_START, CLAIMS_END = "<!-- claims:start -->", "<!-- claims:end -->"
 # Notebook 04's side-by-side scores on the shared `mixed` set: (results key, approach as the course names it)
 HEADLINE = [(mixed_score_key(name), name) for name in APPROACHES]
 
@@ -66,10 +67,20 @@ def headline_table(results_dir=None) -> str:
               ("agent_no_kb_success_test", "the same agent without the KB tool (test split)"),
               ("kb_task_baseline_success_test", "trivial baseline on those tasks: the most common dev answer (test split)"),
               ("framework_agreement", "five-question framework picks the measured winner (items some approach solved)"),
+              ("framework_agreement_always_rag", "trivial baseline: 'always RAG' picks the measured winner (same items)"),
               ("framework_agreement_all_items", "the same, over all items (an unsolved item counts as a miss)")]
     rows += ["", "| combination check | value |", "|---|---|"]
     rows += [f"| {label} | {_fmt(res[key])} |" for key, label in checks if key in res]
     return "\n".join(rows)
+
+
+def claims_table(results_dir=None) -> str:
+    """The brief's claims with the verdicts the committed results give them (the table of notebook 04)."""
+    from .claims import markdown, verdicts
+
+    folder = Path(results_dir or ROOT / "results")
+    results = {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+    return markdown(verdicts(results), folder="solutions/")
 
 
 def _replace(text: str, start: str, end: str, body: str) -> str:
@@ -79,5 +90,6 @@ def _replace(text: str, start: str, end: str, body: str) -> str:
 def update_readme() -> None:
     path = ROOT / "README.md"
     text = _replace(path.read_text(), START, END, notebook_map())
-    path.write_text(_replace(text, HEAD_START, HEAD_END, headline_table()))
+    text = _replace(text, HEAD_START, HEAD_END, headline_table())
+    path.write_text(_replace(text, CLAIMS_START, CLAIMS_END, claims_table()))
     print("README notebook map refreshed from results/")

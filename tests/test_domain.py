@@ -34,8 +34,12 @@ def db_contents(path):
 
 # ---------------------------------------------------------------- determinism and counts
 
+HAND_WRITTEN = {"ood"}  # questions written by hand for another corpus (rag.outofdomain), not built from the domain
+
+
 def test_rebuild_matches_committed_data(rebuilt):
-    committed = sorted(p.relative_to(DATA) for p in DATA.rglob("*") if p.is_file() and p.suffix != ".sqlite")
+    committed = sorted(rel for p in DATA.rglob("*") if p.is_file() and p.suffix != ".sqlite"
+                       and (rel := p.relative_to(DATA)).parts[0] not in HAND_WRITTEN)
     fresh = sorted(p.relative_to(rebuilt) for p in rebuilt.rglob("*") if p.is_file() and p.suffix != ".sqlite")
     assert committed == fresh
     for rel in committed:
