@@ -1,10 +1,8 @@
-"""The design brief's claims, each judged by the numbers the notebooks wrote to their results files.
+"""The design brief's claims, each judged by a rule from the numbers the notebooks wrote to their results files.
 
-Every claim names the results it rests on and a rule that turns them into a verdict: **held**, **held partly**
-(the number says yes, but the experiment cannot carry the whole claim; the row says what is missing), **not held
-here**, or **not shown here** (the course has no measurement that could have said no). A rule compares a method
-with what it must beat, by at least `MARGIN`; no verdict is typed in. Notebook 04 shows the table from the results
-of the current run; the README shows it from the committed results.
+Verdicts: **held**; **held partly** (the number says yes, but the experiment cannot carry the whole claim: the row
+says what is missing); **not held here**; **not shown here** (no measurement could have said no). A rule compares a
+method with what it must beat, by at least `MARGIN`; no verdict is typed. Notebook 04 and the README show the table.
 """
 from __future__ import annotations
 
@@ -23,6 +21,7 @@ class Values:
 
     def __init__(self, results: dict[str, dict]):
         self.results = results
+
     def __call__(self, notebook: str, key: str):
         stem = next((s for s in self.results if s.startswith(notebook)), None)
         if stem is None or key not in self.results[stem]:
@@ -221,16 +220,15 @@ def _cost_per_step(v):
     return NOT_HELD, ev
 
 
-def _traces(v):  # noqa: ARG001 (no number to read)
-    return NOT_SHOWN, "exercise 03.5 finds a failed step from the spans alone; no number says debugging is hard"
-
-
 def _guardrails(v):
     tried, won = v("03", "attacks_tried"), v("03", "attacks_succeeded")
-    ev = f"{won} of {tried} attacks on the tools and the loop got through"
-    if won:
-        return NOT_HELD, ev
-    return PARTLY, ev + " (the capability limits held; the same attacks without them and new injection wordings are not run)"
+    n, passed, ran = v("03", "injections_tried"), v("03", "injections_passing_filter"), v("03", "injection_actions_carried_out")
+    obeyed = v("03", "injection_agent_followed") + v("03", "injection_rag_planted")
+    ev = (f"{won} of {tried} scripted attacks got through; {passed} of {n} new-wording injections passed the phrase "
+          f"filter, the models obeyed {obeyed} times, {ran} asked-for actions ran")
+    if won or ran or obeyed:
+        return (NOT_HELD if won or ran else HELD), ev
+    return PARTLY, ev + " (the limits held, the filter did not; these small models obeyed nothing, so the need is argued)"
 
 
 # ------------------------------------------------------------------------------------------------ framework, combinations
@@ -307,7 +305,8 @@ CLAIMS = [
     Claim(A, "Agents are less reliable: bad tool calls, wrong paths", "03_agents", "7. Debugging by traces", _reliability),
     Claim(A, "N steps cost N model calls", "03_agents", "6. What an agent costs", _cost_per_step),
     Claim(A, "The trace is the only window for debugging", "03_agents",
-          "Exercise 03.5 — find the failed step from the spans", _traces),
+          "Exercise 03.5 — find the failed step from the spans",
+          lambda v: (NOT_SHOWN, "exercise 03.5 finds a failed step from the spans alone; no number says debugging is hard")),
     Claim(A, "Guardrails are non-negotiable", "03_agents", "8. Guardrails, attacked", _guardrails),
     Claim(C, "Five questions pick the starting approach", "04_combining", "4. The five-question framework as code", _framework),
     Claim(C, "A fine-tuned model with RAG: house behaviour and current facts", "04_combining",

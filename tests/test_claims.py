@@ -63,6 +63,7 @@ def set_values(**changes):
     ("_structured", {"02__classification_accuracy_tuned_test": 0.12, "02__extraction_accuracy_tuned_test": 0.0}),
     ("_multistep", {"03__task_success_same_items_test_rag": 0.73}),
     ("_guardrails", {"03__attacks_succeeded": 1}),
+    ("_guardrails", {"03__injection_actions_carried_out": 1}),
     ("_framework", {"04__framework_agreement_always_rag": 0.9}),  # the trivial recommender does as well
     ("_agent_rag", {"04__kb_task_baseline_success_test": 0.6}),
     ("_rag_first", {"04__mixed_score_agent": 0.5}),
@@ -79,6 +80,7 @@ def test_partial_verdicts_turn_into_held_when_the_missing_part_is_measured():
     assert verdict_of(set_values(**{"02__cutoff_old_answer_rate_tuned": 0.7}), "_cutoff") == claims.HELD
     assert verdict_of(set_values(**{"03__live_success_agent_test": 0.9}), "_live") == claims.HELD
     assert verdict_of(set_values(**{"01__ood_reader_accuracy": 0.6}), "_out_of_domain") == claims.HELD
+    assert verdict_of(set_values(**{"03__injection_agent_followed": 2}), "_guardrails") == claims.HELD
 
 
 def test_the_markdown_table_links_each_section_and_shows_each_verdict():

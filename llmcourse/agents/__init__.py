@@ -5,7 +5,8 @@ The model speaks one line per step, a Python-style call:  get_order("VB-10234") 
 
 Modules: tools (the ToolBox and its argument guards), calls (parse, validate, run one call), loop (traces,
 run_agents, prompts, the LLM policy), guardrails (verified answers, the attack cases), scoring (the eval
-approach and trace statistics), experts (expert traces and the tool-calling adapter).
+approach and trace statistics), experts (expert traces and the tool-calling adapter), injections (prompt
+injections in new wordings on the agent and RAG paths).
 """
 from ..domain.phrasings import EXTRA_PHRASINGS
 from .calls import Call, CallError, Step, execute, observe, parse_call, validate
