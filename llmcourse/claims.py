@@ -88,9 +88,8 @@ def _chunking(v):
 def _latency(v):
     total, retrieval = v("01", "latency_ms_mean"), v("01", "latency_ms_retrieval_mean")
     ev = f"one query {total:.0f} ms, of which embedding and search {retrieval:.0f} ms"
-    if retrieval >= 0.2 * total:
-        return HELD, ev
-    return PARTLY, ev + " (the stages add up, but generation dominates; at millions of vectors the index matters: notebook 05)"
+    caveat = " (the stages add up, but generation dominates; at millions of vectors the index matters: notebook 05)"
+    return (HELD, ev) if retrieval >= 0.2 * total else (PARTLY, ev + caveat)
 
 
 def _behaviour(v):
@@ -154,17 +153,15 @@ def _structured(v):
 def _data_quality(v):
     clean, noisy, curated = (v("02", f"style_compliance_{k}_test") for k in ("clean", "noisy", "curated"))
     ev = f"house style on test: clean data {f(clean)}, noisy data {f(noisy)}, your curated subset {f(curated)}"
-    if better(clean, noisy):
-        return PARTLY, ev + " (the noise here is in the form only; wrong facts or labels in training data are not measured)"
-    return NOT_HELD, ev
+    caveat = " (the noise here is in the form only; wrong facts or labels in training data are not measured)"
+    return (PARTLY, ev + caveat) if better(clean, noisy) else (NOT_HELD, ev)
 
 
 def _cutoff(v):
     stale, right = v("02", "cutoff_old_answer_rate_tuned"), v("02", "cutoff_accuracy_tuned")
     ev = f"the tuned model states the old week-1 value in {f(stale)} of the changed facts, the new one in {f(right)}"
-    if stale >= MARGIN:
-        return HELD, ev
-    return NOT_SHOWN, ev + " (the style adapter learned no facts, so none could go stale; RAG's side is row 1)"
+    caveat = " (the style adapter learned no facts, so none could go stale; RAG's side is row 1)"
+    return (HELD, ev) if stale >= MARGIN else (NOT_SHOWN, ev + caveat)
 
 
 def _forgetting(v):
@@ -270,8 +267,12 @@ def _rag_first(v):
 
 def _layers(v):
     rag, full = v("04", "layered_score_rag"), v("04", "layered_score_all")
-    ev = f"mixed set, each item routed to its layer: RAG alone {f(rag)}, RAG + fine-tunes + agents {f(full)}"
-    return (HELD if better(full, rag) else NOT_HELD), ev
+    text, single = v("04", "router_score_test"), v("04", "router_best_single_test")
+    ev = (f"mixed set routed by the five questions answered per item: RAG alone {f(rag)}, all layers {f(full)}; "
+          f"a router reading only the text, test: {f(text)} vs the best single approach {f(single)}")
+    if better(full, rag):
+        return (HELD, ev) if better(text, single) else (PARTLY, ev + " (the gain needs someone to answer the questions)")
+    return NOT_HELD, ev
 
 
 R, F, A, C = "RAG", "fine-tuning", "agents", "framework and combinations"

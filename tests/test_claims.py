@@ -81,6 +81,13 @@ def test_partial_verdicts_turn_into_held_when_the_missing_part_is_measured():
     assert verdict_of(set_values(**{"03__live_success_agent_test": 0.9}), "_live") == claims.HELD
     assert verdict_of(set_values(**{"01__ood_reader_accuracy": 0.6}), "_out_of_domain") == claims.HELD
     assert verdict_of(set_values(**{"03__injection_agent_followed": 2}), "_guardrails") == claims.HELD
+    assert verdict_of(set_values(**{"04__router_score_test": 0.6}), "_layers") == claims.HELD
+
+
+def test_notebook_04_saved_the_counts_the_rules_give_the_committed_results():
+    """Guards against changing a rule without re-running notebook 04 (its claims_* keys would be stale)."""
+    saved = {k: v for k, v in COMMITTED["04_combining"].items() if k.startswith("claims_")}
+    assert saved == claims.counts(claims.verdicts(COMMITTED))
 
 
 def test_the_markdown_table_links_each_section_and_shows_each_verdict():
