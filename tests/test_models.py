@@ -68,3 +68,26 @@ def test_a_shared_prefix_cache_gives_the_same_greedy_answers_as_plain_batches(ll
     plain = models.generate(llm, prompts, max_new_tokens=12, batch_size=3)
     assert [o["text"] for o in shared] == [o["text"] for o in plain]
     assert [o["prompt_tokens"] for o in shared] == [o["prompt_tokens"] for o in plain]
+
+
+def test_lm_loss_equals_the_library_loss_and_gives_the_same_gradients(llm):
+    import torch
+
+    from llmcourse.finetune import LoraSettings, lora_model
+
+    model = lora_model(LoraSettings(r=4, alpha=8, steps=1))
+    ids = torch.tensor([[1, 5, 9, 13, 17, 21], [2, 6, 10, 14, 0, 0]])
+    mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]])
+    labels = torch.tensor([[-100, -100, 9, 13, 17, -100], [-100, -100, -100, 14, -100, -100]])
+    assert models.IGNORE_INDEX == -100
+    grads = []
+    for loss_of in (lambda: model(input_ids=ids, attention_mask=mask, labels=labels).loss,
+                    lambda: models.lm_loss(model, ids, mask, labels)):
+        model.zero_grad()
+        loss = loss_of()
+        loss.backward()
+        grads.append((loss.item(), [p.grad.clone() for p in model.parameters() if p.requires_grad]))
+    (plain, plain_grads), (ours, our_grads) = grads
+    assert ours == pytest.approx(plain, rel=1e-6)
+    assert all(torch.allclose(a, b, atol=1e-7) for a, b in zip(plain_grads, our_grads))
+    assert any(g.abs().sum() > 0 for g in our_grads)  # the comparison is not between two zeros

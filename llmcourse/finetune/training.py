@@ -72,7 +72,7 @@ def train(model, examples: list[dict], settings: LoraSettings, pad_id: int, prog
                disable=not progress or bool(os.environ.get("TQDM_DISABLE")))  # `make results`: no bars in outputs
     for indices in bar:
         ids, labels, mask = (t.to(device) for t in _pad([examples[i] for i in indices], pad_id))
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss = models.lm_loss(model, ids, mask, labels)  # the vocabulary projection only where labels are set
         loss.backward()
         opt.step(), sched.step(), opt.zero_grad()
         losses.append(loss.item())
