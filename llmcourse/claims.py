@@ -56,13 +56,14 @@ def _update(v):
 
 
 def _citations(v):
-    right, by_model = v("01", "citation_accuracy_test"), v("01", "cited_by_model_rate")
-    ev = (f"the source attached after generation is right for {f(right)} of test answers; the model writes a "
-          f"citation itself in {f(by_model)} of them")
-    if right >= 1 - 2 * MARGIN and by_model >= 0.5:
+    right, by_model = v("01", "citation_accuracy_test"), v("01", "cite_k3_answers_citing_test")
+    named, first = v("01", "cite_k3_citations_right_test"), v("01", "cite_k3_always_first_right_test")
+    ev = (f"one fact, attributed after generation: right for {f(right)} of test answers; three sources from different "
+          f"documents: the model names one in {f(by_model)}, a gold one in {f(named)} of those, always citing [1] {f(first)}")
+    if by_model >= 0.5 and named >= max(1 - 4 * MARGIN, first - MARGIN):
         return HELD, ev
     if right >= 1 - 4 * MARGIN:
-        return PARTLY, ev + " (attribution by the pipeline: it is retrieval's recall, not the model choosing a source)"
+        return PARTLY, ev + " (the pipeline's citation is right; the model's own choice of source is not yet)"
     return NOT_HELD, ev
 
 
@@ -169,9 +170,7 @@ def _forgetting(v):
     xa, xg = v("02", "forgetting_ppl_increase_aggressive"), v("02", "forgetting_ppl_increase_gentle")
     ev = (f"general probe: base {f(pb)}, gentle tuning {f(pg)}, aggressive {f(pa)}; perplexity on general text "
           f"{xa:+.2f} aggressive vs {xg:+.2f} gentle")
-    if better(pg, pa) and xa > xg:
-        return PARTLY, ev + " (rank, rate and steps change together, one seed)"
-    return NOT_HELD, ev
+    return (PARTLY, ev + " (rank, rate and steps change together, one seed)") if better(pg, pa) and xa > xg else (NOT_HELD, ev)
 
 
 def _train_cost(v):

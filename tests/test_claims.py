@@ -54,6 +54,7 @@ def set_values(**changes):
 
 @pytest.mark.parametrize("judge, changes", [
     ("_update", {"01__update_accuracy_before": 0.6, "01__update_accuracy_after": 0.62}),  # the update changed nothing
+    ("_citations", {"01__citation_accuracy_test": 0.5}),
     ("_tenants", {"01__tenant_leaks": 2}),
     ("_ceiling", {"01__answer_accuracy_wrong_context_test_free": 0.55}),  # a wrong context does as well
     ("_chunking", {"01__chunking_recall_at_1_test_worst": 0.9, "01__chunking_recall_at_1_test_best": 0.92}),
@@ -75,7 +76,7 @@ def test_a_rule_goes_against_the_claim_when_the_numbers_do(judge, changes):
 
 
 def test_partial_verdicts_turn_into_held_when_the_missing_part_is_measured():
-    assert verdict_of(set_values(**{"01__cited_by_model_rate": 0.9, "01__citation_accuracy_test": 0.95}), "_citations") == claims.HELD
+    assert verdict_of(set_values(**{"01__cite_k3_citations_right_test": 0.95}), "_citations") == claims.HELD
     assert verdict_of(set_values(**{"02__style_compliance_nearest_test": 0.3}), "_style") == claims.HELD
     assert verdict_of(set_values(**{"02__cutoff_old_answer_rate_tuned": 0.7}), "_cutoff") == claims.HELD
     assert verdict_of(set_values(**{"03__live_success_agent_test": 0.9}), "_live") == claims.HELD

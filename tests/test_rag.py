@@ -243,3 +243,22 @@ def test_free_answerer_is_the_same_recipe_without_the_copy_constraint(monkeypatc
     copy, free = seen
     assert copy.pop("copy_only") is True and free.pop("copy_only") is False and copy.keys() == free.keys()
     assert copy["prompt"] is free["prompt"] is A.short_answer_prompt and copy["max_new_tokens"] == free["max_new_tokens"]
+
+
+def test_citation_shares_keep_the_models_choice_apart_from_attribution():
+    items = [{"doc_ids": ["kb-1"]}, {"doc_ids": ["kb-2"]}, {"doc_ids": ["kb-3"]}]
+    outputs = [{"answer": "19.8 kg [2]", "retrieved": ["kb-9", "kb-1", "kb-8"], "context": ["a 5 kg", "b 19.8 kg", "c 7 kg"]},
+               {"answer": "€149 [2]", "retrieved": ["kb-2", "kb-7", "kb-8"], "context": ["x €99", "y €149", "z"]},
+               {"answer": "30 days", "retrieved": ["kb-3", "kb-4", "kb-5"], "context": ["30 days", "14 days", "7 days"]}]
+    shares = rag.citation_shares(outputs, items)
+    assert shares["answers_citing"] == pytest.approx(2 / 3)  # the third names no source
+    assert shares["citations_right"] == 0.5  # [2] is gold in the first, a distractor in the second
+    assert shares["attribution_right"] == pytest.approx(2 / 3)  # the words of the second come from the distractor
+    assert shares["gold_among_sources"] == 1.0 and shares["always_first_right"] == pytest.approx(2 / 3)
+
+
+def test_distinct_sources_come_from_different_documents():
+    facts = rag.build_hybrid_index()
+    item = {"question": "How heavy is the Metro S2?", "tenant": "public"}
+    chunks = rag.distinct_sources(facts, k=3)(item)
+    assert len(chunks) == 3 and len({c.doc_id for c in chunks}) == 3

@@ -29,13 +29,18 @@ from .ann_benchmark import (
                             synthetic_vectors,
 )
 from .answer import (
+                            CITE_EXAMPLES,
+                            CITE_SYSTEM,
                             EXAMPLES,
                             FACT_MAX_NEW_TOKENS,
                             RAG_SYSTEM,
                             SHORT_SYSTEM,
                             CopySpan,
                             attribute,
+                            citation_shares,
+                            cite_prompt,
                             content_words,
+                            distinct_sources,
                             fact_answerer,
                             format_sources,
                             free_answerer,

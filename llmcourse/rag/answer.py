@@ -76,6 +76,59 @@ def short_answer_prompt(llm: LLM, question: str, chunks: list[Chunk], system: st
     return rag_prompt(llm, question, chunks, system, examples)
 
 
+CITE_SYSTEM = ("Answer the question with the exact words from the sources, then give the number of the source you "
+               "used in brackets, like [2].")
+# Worked examples with three numbered sources each (an invented bike): the value, then the number of its source.
+CITE_EXAMPLES = [
+    ("[1] Trailfox X9 manual - Chain care: Clean and oil the chain every 300 km.\n[2] Trailfox X9 manual - "
+     "Specifications: Weight: Value 19.8 kg.\n[3] Trailfox X7 manual - Specifications: Weight: Value 21.2 kg.",
+     "How heavy is the Trailfox X9?", "19.8 kg [2]"),
+    ("[1] Trailfox care plans - Plans: Trail Care: Price per year €99.\n[2] Trailfox care plans - Plans: Trail Care "
+     "Plus: Price per year €149.\n[3] Trailfox returns - Window: 30 days from delivery.", "How much is Trail Care Plus?",
+     "€149 [2]"),
+    ("[1] Trailfox X9 manual - Chain care: Clean and oil the chain every 300 km.\n[2] Trailfox X9 manual - Brakes: "
+     "Check the pads every 1000 km.\n[3] Trailfox X9 manual - Tyres: Pressure 2.5 bar.",
+     "How often should I oil the chain of the Trailfox X9?", "every 300 km [1]")]
+
+
+def cite_prompt(llm: LLM, question: str, chunks: list[Chunk]) -> str:
+    """`short_answer_prompt` where citing is the model's choice: several numbered sources, and worked examples that
+    end with the number of the source they used."""
+    return rag_prompt(llm, question, chunks, CITE_SYSTEM, CITE_EXAMPLES)
+
+
+def citation_shares(outputs: list[dict], items: list[dict]) -> dict:
+    """Citing as a choice among the k retrieved sources of `rag_answerer` outputs, kept apart from attribution:
+    the share of answers that name a source with [n]; of those, the share whose named sources are all gold; the
+    share where attribution after generation (`attribute`) picks a gold source from the same k; the share where a gold
+    source was among the k at all (the ceiling of both); and the trivial baseline, always citing source [1]."""
+    from ..evaluate import citation_correct
+
+    rows = []
+    for o, it in zip(outputs, items):
+        chunks = [Chunk(f"{d}#{i}", d, "", "", t) for i, (d, t) in enumerate(zip(o["retrieved"], o["context"]))]
+        named = parse_citations(o["answer"], chunks)
+        rows.append((bool(named), citation_correct(named, it["doc_ids"]),
+                     citation_correct(attribute(o["answer"], chunks), it["doc_ids"]), bool(set(o["retrieved"]) & set(it["doc_ids"])),
+                     citation_correct(o["retrieved"][:1], it["doc_ids"])))
+    citing = [r for r in rows if r[0]]
+    share = lambda k, among=rows: float(np.mean([r[k] for r in among])) if among else 0.0  # noqa: E731
+    return {"answers_citing": share(0), "citations_right": share(1, citing), "attribution_right": share(2),
+            "gold_among_sources": share(3), "always_first_right": share(4)}
+
+
+def distinct_sources(index, k: int = 3):
+    """A `context` for `rag_answerer`: the top retrieved facts of k different documents (the gold one, when
+    retrieved, and distractors from other documents), so that naming a source is a real choice."""
+    def context(item: dict) -> list[Chunk]:
+        chosen = []
+        for chunk, _ in index.search(item["question"], 40, item.get("tenant")):
+            if chunk.doc_id not in {c.doc_id for c in chosen}:
+                chosen.append(chunk)
+        return chosen[:k]
+    return context
+
+
 def word_spans(tokenizer, text: str) -> list[tuple[list[int], set[int]]]:
     """Every way to copy from `text`: for each word start, the token ids of the rest of the text and the token
     counts after which the copy ends on a word boundary (so "418 Wh" can be copied, "18 Wh" or "41" cannot)."""
