@@ -40,7 +40,7 @@ test-fast: setup
 # Maintainers: run the solutions for real (no progress bars in stored outputs), then refresh each intro's runtime line
 # (it ran before the results were saved), the learner copies and the README.
 results: setup
-	TQDM_DISABLE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 solutions/[0-9][0-9]_*.ipynb
+	TQDM_DISABLE=1 HF_HUB_DISABLE_PROGRESS_BARS=1 $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=1800 solutions/[0-9][0-9]*_*.ipynb
 	$(PY) -m llmcourse runtimes
 	$(MAKE) learner readme
 

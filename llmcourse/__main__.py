@@ -6,7 +6,7 @@ import os
 import shlex
 import sys
 
-from .paths import ROOT
+from .paths import NOTEBOOK_GLOB, ROOT
 
 LAB_ENV = {  # what `make lab` reads from the environment (JUPYTER_PORT and JUPYTER_TOKEN are read by Jupyter itself)
     "LAB_DIR": "the folder JupyterLab opens (default: notebooks)",
@@ -44,7 +44,7 @@ def _lab() -> int:
 def _check(args) -> int:
     from .coursework.selfcheck import EXERCISE_TIMEOUT, NotebookError, read_notebook, run
 
-    paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) if args.notebooks == ["all"] else args.notebooks
+    paths = sorted((ROOT / "notebooks").glob(NOTEBOOK_GLOB)) if args.notebooks == ["all"] else args.notebooks
     try:
         for path in paths:  # every path first: a typo fails at once, not after minutes of checking
             read_notebook(path)

@@ -23,7 +23,7 @@ class Values:
         self.results = results
 
     def __call__(self, notebook: str, key: str):
-        stem = next((s for s in self.results if s.startswith(notebook)), None)
+        stem = next((s for s in self.results if s.split("_")[0] == notebook), None)  # "02" is not "02b"
         if stem is None or key not in self.results[stem]:
             raise KeyError(f"{notebook}:{key}")
         return self.results[stem][key]
@@ -166,8 +166,8 @@ def _cutoff(v):
 
 
 def _forgetting(v):
-    pa, pg, pb = (v("02", f"probe_accuracy_{k}") for k in ("aggressive", "gentle", "base"))
-    xa, xg = v("02", "forgetting_ppl_increase_aggressive"), v("02", "forgetting_ppl_increase_gentle")
+    pa, pg, pb = (v("02b", f"probe_accuracy_{k}") for k in ("aggressive", "gentle", "base"))
+    xa, xg = v("02b", "forgetting_ppl_increase_aggressive"), v("02b", "forgetting_ppl_increase_gentle")
     ev = (f"general probe: base {f(pb)}, gentle tuning {f(pg)}, aggressive {f(pa)}; perplexity on general text "
           f"{xa:+.2f} aggressive vs {xg:+.2f} gentle")
     return (PARTLY, ev + " (rank, rate and steps change together, one seed)") if better(pg, pa) and xa > xg else (NOT_HELD, ev)
@@ -296,9 +296,9 @@ CLAIMS = [
     Claim(F, "Training data quality is everything", "02_finetuning", "7. Data quality is everything", _data_quality),
     Claim(F, "Knowledge cutoff: new facts need retraining", "02_finetuning",
           "8. Knowledge cutoff: training freezes the facts", _cutoff),
-    Claim(F, "Aggressive tuning degrades general ability", "02_finetuning",
-          "9. Catastrophic forgetting: style gained vs general ability lost", _forgetting),
-    Claim(F, "Training costs compute, again at every data change", "02_finetuning", "10. What it costs", _train_cost),
+    Claim(F, "Aggressive tuning degrades general ability", "02b_appendix_forgetting",
+          "3. A gentle and an aggressive configuration", _forgetting),
+    Claim(F, "Training costs compute, again at every data change", "02_finetuning", "9. What it costs", _train_cost),
     Claim(A, "Multi-step work where each step needs the last result, with computation", "03_agents",
           "6. What an agent costs", _multistep),
     Claim(A, "Real-time data", "03_agents", "5. Live data: the world moves, the agent follows", _live),

@@ -167,6 +167,20 @@ DIAGRAMS = {
                    ("agent", "tools", "call", -0.35), ("tools", "agent", "result", -0.35),
                    ("five", "q4"), ("q4", "to_agent", "yes"), ("q4", "q3", "no"), ("q3", "to_ft", "yes"), ("q3", "rag", "no")],
     },
+    "02b_appendix_forgetting": {
+        "title": "Forgetting: train harder, then measure what else changed", "size": (WIDTH, 3.2),
+        "alt": "House-style tickets train three LoRA adapters (gentle, main, aggressive). Each adapter is measured three ways: the "
+               "style it gained on 24 held-out tickets, its perplexity on Python's documentation, and a probe of plain general "
+               "questions; the last two show the general ability it lost.",
+        "boxes": {"data": (1.0, 2.1, 1.5, 0.6, "house-style\ntickets", "data"),
+                  "train": (3.3, 2.1, 2.2, 0.6, "LoRA training\ngentle · main · aggressive", "model"),
+                  "adapter": (5.5, 2.1, 1.2, 0.6, "adapter", "out"),
+                  "base": (7.45, 2.1, 1.3, 0.6, "base model\n(the reference)", "frozen"),
+                  "style": (2.2, 0.7, 2.0, 0.6, "style gained:\n24 held-out tickets", "check"),
+                  "ppl": (4.6, 0.7, 2.0, 0.6, "perplexity on\nPython's docs", "check"),
+                  "probe": (7.0, 0.7, 2.0, 0.6, "general probe:\nplain questions", "check")},
+        "arrows": [("data", "train"), ("train", "adapter"), ("adapter", "style"), ("adapter", "ppl"), ("adapter", "probe"), ("base", "probe"), ("base", "ppl")],
+    },
     "05_appendix_vector_indexes": {
         "title": "Vector search at scale: exact, IVF, HNSW, and sharding across machines", "size": (WIDTH, 5.2),
         "alt": "Four ways to search vectors. Flat: the query is compared with every vector (exact). IVF: vectors are clustered into "

@@ -98,10 +98,10 @@ def refresh_runtime_lines(paths=None) -> list:
     Returns the notebooks whose stored line changed."""
     import nbformat
 
-    from .paths import ROOT
+    from .paths import NOTEBOOK_GLOB, ROOT
 
     changed = []
-    for path in paths or sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")):
+    for path in paths or sorted((ROOT / "solutions").glob(NOTEBOOK_GLOB)):
         nb = nbformat.read(path, as_version=4)
         cell = runtime_cell(nb)
         if cell is None or not cell.outputs or "text/markdown" not in cell.outputs[0].get("data", {}):

@@ -16,13 +16,13 @@ import pytest
 from test_lab import TOKEN, make_lab
 
 from llmcourse.coursework.selfcheck import parse
-from llmcourse.paths import ROOT
+from llmcourse.paths import NOTEBOOK_GLOB, ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not (CHROMIUM and DRIVER), reason=(
     "Chromium/ChromeDriver not installed: apt-get install chromium chromium-driver (as .ci/run does)"))]
-LEARNER = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LEARNER = sorted(p.name for p in (ROOT / "notebooks").glob(NOTEBOOK_GLOB))
 WITH_EXERCISES = [n for n in LEARNER if any(c.checks for c in parse(nbformat.read(ROOT / "notebooks" / n, as_version=4)))]
 SCREENSHOTS = Path(os.environ.get("LLMCOURSE_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
 RUN_WAIT = 1800  # seconds for the cells above a check: they load the model, build indexes, may train on a CPU

@@ -47,7 +47,7 @@ def set_values(**changes):
     results = copy.deepcopy(COMMITTED)
     for name, value in changes.items():
         prefix, key = name.split("__")
-        stem = next(s for s in results if s.startswith(prefix))
+        stem = next(s for s in results if s.split("_")[0] == prefix)
         results[stem][key] = value
     return results
 
@@ -62,6 +62,7 @@ def set_values(**changes):
     ("_out_of_domain", {"01__ood_recall_at_5": 0.5}),  # retrieval does not carry over either
     ("_short_prompts", {"02__prompt_tokens_tuned": 500.0}),
     ("_structured", {"02__classification_accuracy_tuned_test": 0.12, "02__extraction_accuracy_tuned_test": 0.0}),
+    ("_forgetting", {"02b__probe_accuracy_aggressive": 0.9}),  # the aggressive adapter kept the probe
     ("_multistep", {"03__task_success_same_items_test_rag": 0.73}),
     ("_guardrails", {"03__attacks_succeeded": 1}),
     ("_guardrails", {"03__injection_actions_carried_out": 1}),

@@ -13,9 +13,9 @@ from llmcourse.coursework import EXERCISES, ExerciseFailed, NotAttempted, check,
 from llmcourse.coursework import checks as checks_module
 from llmcourse.coursework.checks import hint_text
 from llmcourse.coursework.generate import BEGIN, END, exercise_id, learner_copy, render, stub_message, stub_source
-from llmcourse.paths import ROOT
+from llmcourse.paths import NOTEBOOK_GLOB, ROOT
 
-SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solutions").glob(NOTEBOOK_GLOB))
 LEARNER = ROOT / "notebooks"
 
 

@@ -12,7 +12,7 @@ from matplotlib.path import Path as MplPath
 
 from llmcourse import diagrams
 from llmcourse.course import NOTEBOOKS
-from llmcourse.paths import ROOT
+from llmcourse.paths import NOTEBOOK_GLOB, ROOT
 
 APPENDIX = "05_appendix_vector_indexes"  # joins course.NOTEBOOKS soon
 
@@ -123,7 +123,7 @@ def test_markdown_cell_points_at_the_attachment_and_names_the_source():
         assert not set("[]") & set(spec["alt"]), f"{stem}: square brackets would break the alt text of ![alt](...)"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob(NOTEBOOK_GLOB)), ids=lambda p: p.stem)
 def test_solution_notebooks_carry_the_committed_diagram(path, tmp_path):
     """A notebook that shows its diagram holds the committed PNG (run sync_attachment after write_all)."""
     copy = tmp_path / path.name

@@ -7,9 +7,9 @@ import re
 import nbformat
 import pytest
 
-from llmcourse.paths import ROOT
+from llmcourse.paths import NOTEBOOK_GLOB, ROOT
 
-SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solutions").glob(NOTEBOOK_GLOB))
 PROBLEMS = {
     "absolute path": re.compile(r"(?<![\w.:/])/(?:tmp|home|root|work|usr|opt|var|Users|content|private)/[\w.-]+"
                                 r"|site-packages|[A-Z]:\\\\"),

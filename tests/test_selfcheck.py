@@ -12,7 +12,7 @@ import pytest
 from llmcourse.course import is_appendix
 from llmcourse.coursework import EXERCISES, selfcheck
 from llmcourse.coursework.selfcheck import run
-from llmcourse.paths import ROOT
+from llmcourse.paths import NOTEBOOK_GLOB, ROOT
 
 NB = "00_setup_and_domain.ipynb"
 STUB = "    # YOUR CODE HERE\n"
@@ -46,7 +46,7 @@ def others(report, *ex_ids):
     return {s for ex, s in report.status.items() if ex not in ex_ids}
 
 
-ALL = sorted(p.name for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")
+ALL = sorted(p.name for p in (ROOT / "solutions").glob(NOTEBOOK_GLOB)
              if not is_appendix(p.stem))  # an appendix has no exercises to check
 
 

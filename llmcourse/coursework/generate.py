@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 
 from ..course import COLAB_CELL
-from ..paths import ROOT
+from ..paths import NOTEBOOK_GLOB, ROOT
 from .checks import EXERCISES
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -111,7 +111,7 @@ def generate(solutions: Path = ROOT / "solutions", out: Path = ROOT / "notebooks
 
     out.mkdir(exist_ok=True)
     written = []
-    for path in sorted(solutions.glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted(solutions.glob(NOTEBOOK_GLOB)):
         sync_colab_cell(path)
         sync_attachment(path)
         target = out / path.name

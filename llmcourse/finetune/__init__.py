@@ -50,7 +50,7 @@ from .data import (
                        style_examples,
                        ticket_prompt_messages,
 )
-from .forgetting import DOC_MODULES, GENERAL_PROBE, general_probe, perplexity, python_doc_paragraphs
+from .forgetting import DOC_MODULES, GENERAL_PROBE, general_ability, general_probe, perplexity, python_doc_paragraphs
 from .settings import (
                        AGGRESSIVE_SETTINGS,
                        ALL_LINEAR,

@@ -69,3 +69,16 @@ def general_probe(llm: LLM, model=None, max_new_tokens: int = 24) -> list[dict]:
     outs = generate(llm, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), model=model)
     return [{"question": q, "reply": o["text"], "ok": answer_match(o["text"], answers[0], answers[1:])}
             for o, (q, answers) in zip(outs, GENERAL_PROBE)]
+
+
+def general_ability(llm: LLM, model, name: str, answers: list[str], first_names: list[str], paragraphs: list[str]) -> dict:
+    """One row of the forgetting table: house style of `answers` (replies fully compliant; style rules kept, the mean
+    over replies and rules) next to general ability (perplexity on `paragraphs`, accuracy on the general probe)."""
+    from ..domain.style import RULES, check_style
+
+    broken = [check_style(a, n) for a, n in zip(answers, first_names)]
+    probe = general_probe(llm, model)
+    return {"model": name, "style compliance": sum(not b for b in broken) / len(broken),
+            "style rules kept": 1 - sum(map(len, broken)) / (len(broken) * len(RULES)),
+            "perplexity": perplexity(llm, paragraphs, model),
+            "probe accuracy": sum(p["ok"] for p in probe) / len(probe), "probe reply": probe[0]["reply"]}
