@@ -218,8 +218,8 @@ def _cost_per_step(v):
 
 def _guardrails(v):
     tried, won = v("03", "attacks_tried"), v("03", "attacks_succeeded")
-    n, passed, ran = v("03", "injections_tried"), v("03", "injections_passing_filter"), v("03", "injection_actions_carried_out")
-    obeyed = v("03", "injection_agent_followed") + v("03", "injection_rag_planted")
+    n, passed, ran = v("03b", "injections_tried"), v("03b", "injections_passing_filter"), v("03b", "injection_actions_carried_out")
+    obeyed = v("03b", "injection_agent_followed") + v("03b", "injection_rag_planted")
     ev = (f"{won} of {tried} scripted attacks got through; {passed} of {n} new-wording injections passed the phrase "
           f"filter, the models obeyed {obeyed} times, {ran} asked-for actions ran")
     if won or ran or obeyed:

@@ -170,16 +170,32 @@ DIAGRAMS = {
     "02b_appendix_forgetting": {
         "title": "Forgetting: train harder, then measure what else changed", "size": (WIDTH, 3.2),
         "alt": "House-style tickets train three LoRA adapters (gentle, main, aggressive). Each adapter is measured three ways: the "
-               "style it gained on 24 held-out tickets, its perplexity on Python's documentation, and a probe of plain general "
+               "style it gained on held-out tickets, its perplexity on Python's documentation, and a probe of plain general "
                "questions; the last two show the general ability it lost.",
         "boxes": {"data": (1.0, 2.1, 1.5, 0.6, "house-style\ntickets", "data"),
                   "train": (3.3, 2.1, 2.2, 0.6, "LoRA training\ngentle · main · aggressive", "model"),
                   "adapter": (5.5, 2.1, 1.2, 0.6, "adapter", "out"),
                   "base": (7.45, 2.1, 1.3, 0.6, "base model\n(the reference)", "frozen"),
-                  "style": (2.2, 0.7, 2.0, 0.6, "style gained:\n24 held-out tickets", "check"),
+                  "style": (2.2, 0.7, 2.0, 0.6, "style gained on\nheld-out tickets", "check"),
                   "ppl": (4.6, 0.7, 2.0, 0.6, "perplexity on\nPython's docs", "check"),
                   "probe": (7.0, 0.7, 2.0, 0.6, "general probe:\nplain questions", "check")},
-        "arrows": [("data", "train"), ("train", "adapter"), ("adapter", "style"), ("adapter", "ppl"), ("adapter", "probe"), ("base", "probe"), ("base", "ppl")],
+        "arrows": [("data", "train"), ("train", "adapter"), ("adapter", "style"), ("adapter", "ppl"), ("adapter", "probe"),
+                   ("base", "probe"), ("base", "ppl")],
+    },
+    "03b_appendix_injections": {
+        "title": "Injections: what passes the filter, and what stops the action", "size": (WIDTH, 3.2),
+        "alt": "An attacker's text, in wordings of its own, is placed in a tool result and in a retrieved passage. Both go through the "
+               "phrase filter; what passes reaches the model (the agent or the RAG reader). If the model asks for an action, the "
+               "capability limits (read-only tools, allow-lists, argument checks) refuse it.",
+        "boxes": {"attacker": (1.0, 2.1, 1.5, 0.6, "attacker's text,\nits own wording", "data"),
+                  "tool": (3.0, 2.55, 1.8, 0.42, "in a tool result", "store"),
+                  "kb": (3.0, 1.65, 1.8, 0.42, "in a retrieved passage", "store"),
+                  "filter": (4.85, 2.1, 1.3, 0.6, "phrase filter", "check"),
+                  "model": (7.1, 2.1, 1.4, 0.6, "agent or\nRAG reader", "model"),
+                  "limits": (6.85, 0.65, 2.5, 0.6, "capability limits: read-only,\nallow-lists, argument checks", "check"),
+                  "refused": (3.9, 0.65, 1.6, 0.5, "action refused", "out")},
+        "arrows": [("attacker", "tool"), ("attacker", "kb"), ("tool", "filter"), ("kb", "filter"), ("filter", "model", "passes?"),
+                   ("model", "limits", "asks for an action"), ("limits", "refused")],
     },
     "05_appendix_vector_indexes": {
         "title": "Vector search at scale: exact, IVF, HNSW, and sharding across machines", "size": (WIDTH, 5.2),

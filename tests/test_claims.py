@@ -65,7 +65,7 @@ def set_values(**changes):
     ("_forgetting", {"02b__probe_accuracy_aggressive": 0.9}),  # the aggressive adapter kept the probe
     ("_multistep", {"03__task_success_same_items_test_rag": 0.73}),
     ("_guardrails", {"03__attacks_succeeded": 1}),
-    ("_guardrails", {"03__injection_actions_carried_out": 1}),
+    ("_guardrails", {"03b__injection_actions_carried_out": 1}),
     ("_framework", {"04__framework_agreement_always_rag": 0.9}),  # the trivial recommender does as well
     ("_agent_rag", {"04__kb_task_baseline_success_test": 0.6}),
     ("_rag_first", {"04__mixed_score_agent": 0.5}),
@@ -82,7 +82,7 @@ def test_partial_verdicts_turn_into_held_when_the_missing_part_is_measured():
     assert verdict_of(set_values(**{"02__cutoff_old_answer_rate_tuned": 0.7}), "_cutoff") == claims.HELD
     assert verdict_of(set_values(**{"03__live_success_agent_test": 0.9}), "_live") == claims.HELD
     assert verdict_of(set_values(**{"01__ood_reader_accuracy": 0.6}), "_out_of_domain") == claims.HELD
-    assert verdict_of(set_values(**{"03__injection_agent_followed": 2}), "_guardrails") == claims.HELD
+    assert verdict_of(set_values(**{"03b__injection_agent_followed": 2}), "_guardrails") == claims.HELD
     assert verdict_of(set_values(**{"04__router_score_test": 0.6}), "_layers") == claims.HELD
 
 

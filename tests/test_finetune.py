@@ -2,6 +2,8 @@
 import json
 import math
 
+import pytest
+
 from llmcourse import domain, models
 from llmcourse import finetune as ft
 from llmcourse.domain.content import TICKET_CATEGORIES
@@ -167,3 +169,19 @@ def test_majority_extraction_names_the_most_common_category_and_no_fields():
     train = [{"category": "shipping"}, {"category": "returns"}, {"category": "shipping"}]
     got = ft.parse_extraction(ft.majority_extraction(train))
     assert got["category"] == "shipping" and all(got[f] is None for f in ft.FIELDS)
+
+
+def test_general_ability_scores_style_per_reply_and_per_rule(monkeypatch):
+    from llmcourse.domain.style import RULES, SIGNOFF
+    from llmcourse.finetune import forgetting
+
+    monkeypatch.setattr(forgetting, "general_probe", lambda llm, model: [{"ok": True, "reply": "Paris"}, {"ok": False, "reply": "?"}])
+    monkeypatch.setattr(forgetting, "perplexity", lambda llm, texts, model: 12.5)
+    good = f"Hi Ada,\nThanks for your message.\n1. Charge it.\n2. Ride it.\nRef: kb-007\n{SIGNOFF}"
+    row = forgetting.general_ability(None, None, "m", [good, "no style at all"], ["Ada", "Bo"], ["text"])
+    assert row["style compliance"] == 0.5
+    broken = len(check_style("no style at all", "Bo"))
+    assert 0 < broken <= len(RULES)
+    assert row["style rules kept"] == pytest.approx(1 - broken / (2 * len(RULES)))
+    assert (row["perplexity"], row["probe accuracy"], row["probe reply"]) == (12.5, 0.5, "Paris")
+
