@@ -19,6 +19,9 @@ NOTEBOOKS = {  # stem -> (title, headline result keys shown in the README: test 
     "02b_appendix_forgetting": ("Appendix: catastrophic forgetting, style gained vs general ability lost",
                                ["probe_accuracy_base", "probe_accuracy_gentle", "probe_accuracy_aggressive",
                                 "forgetting_ppl_increase_aggressive"]),
+    "02c_appendix_knowledge_cutoff": ("Appendix: the knowledge cutoff, facts trained into a LoRA against RAG after an update",
+                                      ["fact_adapter_accuracy_test", "base_accuracy_test", "rag_week1_accuracy_test",
+                                       "cutoff_states_old_fact_adapter", "cutoff_states_new_rag"]),
     "03_agents": ("Agents: tools over live data, taught to a small model, with guardrails",
                   ["task_success_base", "task_success_tuned_test", "task_success_baseline_test",
                    "live_success_agent_test", "live_success_old_answers_test", "attacks_succeeded"]),
@@ -27,7 +30,7 @@ NOTEBOOKS = {  # stem -> (title, headline result keys shown in the README: test 
                                  "injection_actions_carried_out"]),
     "04_combining": ("Combining: FT + RAG, an agent with RAG as a tool, the framework checked",
                      ["ft_rag_accuracy_test", "rag_accuracy_test", "top_chunk_baseline_accuracy_test",
-                      "agent_rag_success_test", "kb_task_baseline_success_test", "framework_agreement"]),
+                      "agent_rag_success_test", "kb_task_baseline_success_test", "framework_agreement_test"]),
     "05_appendix_vector_indexes": ("Appendix: vector indexes at scale (FAISS Flat, IVF, HNSW), memory and sharding",
                                    ["faiss_speedup_vs_numpy", "faiss_recall_at_10", "hnsw_memory_mb"]),
 }

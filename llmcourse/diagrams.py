@@ -182,6 +182,21 @@ DIAGRAMS = {
         "arrows": [("data", "train"), ("train", "adapter"), ("adapter", "style"), ("adapter", "ppl"), ("adapter", "probe"),
                    ("base", "probe"), ("base", "ppl")],
     },
+    "02c_appendix_knowledge_cutoff": {
+        "title": "Knowledge cutoff: facts trained into weights, facts retrieved from an index", "size": (WIDTH, 3.2),
+        "alt": "Week-1 facts train a LoRA adapter (question to answer) and fill a RAG index. The week-2 update changes some "
+               "facts: the index takes the update in seconds, the adapter's weights stay as trained. Both answer the questions "
+               "whose facts changed, and each answer is checked for the old value and for the new one.",
+        "boxes": {"facts": (1.0, 2.1, 1.5, 0.6, "week-1 facts", "data"),
+                  "train": (3.1, 2.55, 1.7, 0.42, "LoRA training", "model"),
+                  "index": (3.1, 1.65, 1.7, 0.42, "RAG index", "store"),
+                  "update": (3.1, 0.7, 1.7, 0.42, "week-2 update", "data"),
+                  "adapter": (5.1, 2.55, 1.5, 0.42, "fact adapter", "out"),
+                  "ask": (7.2, 2.1, 1.7, 0.6, "questions whose\nfact changed", "check"),
+                  "verdict": (7.2, 0.7, 1.9, 0.6, "old value or\nnew value?", "check")},
+        "arrows": [("facts", "train"), ("facts", "index"), ("train", "adapter"), ("update", "index"), ("adapter", "ask"),
+                   ("index", "ask"), ("ask", "verdict")],
+    },
     "03b_appendix_injections": {
         "title": "Injections: what passes the filter, and what stops the action", "size": (WIDTH, 3.2),
         "alt": "An attacker's text, in wordings of its own, is placed in a tool result and in a retrieved passage. Both go through the "

@@ -66,9 +66,9 @@ def headline_table(results_dir=None) -> str:
               ("agent_rag_success_test", "agent + RAG on tasks needing KB and live data (test split)"),
               ("agent_no_kb_success_test", "the same agent without the KB tool (test split)"),
               ("kb_task_baseline_success_test", "trivial baseline on those tasks: the most common dev answer (test split)"),
-              ("framework_agreement", "five-question framework picks the measured winner (items some approach solved)"),
-              ("framework_agreement_always_rag", "trivial baseline: 'always RAG' picks the measured winner (same items)"),
-              ("framework_agreement_all_items", "the same, over all items (an unsolved item counts as a miss)")]
+              ("framework_agreement_test", "five-question framework picks the measured winner (test, every item)"),
+              ("framework_agreement_from_text_test", "the same, the five answers read from the request"),
+              ("framework_agreement_always_rag_test", "trivial baseline: 'always RAG' picks the measured winner")]
     rows += ["", "| combination check | value |", "|---|---|"]
     rows += [f"| {label} | {_fmt(res[key])} |" for key, label in checks if key in res]
     return "\n".join(rows)

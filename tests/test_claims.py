@@ -66,7 +66,7 @@ def set_values(**changes):
     ("_multistep", {"03__task_success_same_items_test_rag": 0.73}),
     ("_guardrails", {"03__attacks_succeeded": 1}),
     ("_guardrails", {"03b__injection_actions_carried_out": 1}),
-    ("_framework", {"04__framework_agreement_always_rag": 0.9}),  # the trivial recommender does as well
+    ("_framework", {"04__framework_agreement_always_rag_test": 0.9}),  # the trivial recommender does as well
     ("_agent_rag", {"04__kb_task_baseline_success_test": 0.6}),
     ("_rag_first", {"04__mixed_score_agent": 0.5}),
     ("_layers", {"04__layered_score_all": 0.37, "04__layered_score_rag": 0.36}),
@@ -79,11 +79,17 @@ def test_a_rule_goes_against_the_claim_when_the_numbers_do(judge, changes):
 def test_partial_verdicts_turn_into_held_when_the_missing_part_is_measured():
     assert verdict_of(set_values(**{"01__cite_k3_citations_right_test": 0.95}), "_citations") == claims.HELD
     assert verdict_of(set_values(**{"02__style_compliance_nearest_test": 0.3}), "_style") == claims.HELD
-    assert verdict_of(set_values(**{"02__cutoff_old_answer_rate_tuned": 0.7}), "_cutoff") == claims.HELD
     assert verdict_of(set_values(**{"03__live_success_agent_test": 0.9}), "_live") == claims.HELD
     assert verdict_of(set_values(**{"01__ood_reader_accuracy": 0.6}), "_out_of_domain") == claims.HELD
     assert verdict_of(set_values(**{"03b__injection_agent_followed": 2}), "_guardrails") == claims.HELD
     assert verdict_of(set_values(**{"04__router_score_test": 0.6}), "_layers") == claims.HELD
+
+
+def test_the_cutoff_shows_only_with_an_adapter_that_learned_facts():
+    assert verdict_of(COMMITTED, "_cutoff") == claims.HELD
+    assert verdict_of(set_values(**{"02c__fact_adapter_accuracy_test": 0.0}), "_cutoff") == claims.NOT_SHOWN
+    assert verdict_of(set_values(**{"02c__cutoff_states_old_fact_adapter": 0.0}), "_cutoff") == claims.PARTLY
+    assert verdict_of(set_values(**{"02c__cutoff_states_new_rag": 0.0}), "_cutoff") == claims.PARTLY
 
 
 def test_notebook_04_saved_the_counts_the_rules_give_the_committed_results():

@@ -82,8 +82,8 @@ def test_agent_citations_come_from_successful_kb_searches():
 
 
 def test_ft_rag_settings_are_the_top_blocks_preset():
-    assert cb.FT_RAG_SETTINGS == ft.top_blocks(steps=48, lr=2e-3, batch_size=4, max_len=224)
-    old = ft.LoraSettings(r=16, alpha=32, lr=2e-3, steps=48, batch_size=4, max_len=224, layers=list(range(18, 30)),
+    assert cb.FT_RAG_SETTINGS == ft.top_blocks(steps=32, lr=2e-3, batch_size=4, max_len=224)
+    old = ft.LoraSettings(r=16, alpha=32, lr=2e-3, steps=32, batch_size=4, max_len=224, layers=list(range(18, 30)),
                           targets=ft.ALL_LINEAR)  # its definition before the preset: the same cache key
     if cb.FT_RAG_SETTINGS.layer_indices() == list(range(18, 30)):  # the default 30-block model
         assert cb.FT_RAG_SETTINGS.key() == old.key()

@@ -60,3 +60,42 @@ def _check_04_4(route):
     expect(mine >= singles[best] + MARGIN,
            f"router dev score {mine:.3f}, expected at least {singles[best] + MARGIN:.3f} (always {best!r}: "
            f"{singles[best]:.3f}, + {MARGIN}); by kind: {by_kind}")
+
+
+ANSWER_BAR = 0.8  # share of dev items on which each of the five answers must equal the data's tag
+
+
+def _answers(answer_five, rows: list[dict]) -> list[dict]:
+    from ..domain.mixed import FRAMEWORK_KEYS
+
+    got = [answer_five(dict(r["request"])) for r in rows]
+    bad = next((a for a in got if not isinstance(a, dict) or set(a) != set(FRAMEWORK_KEYS)
+                or not all(isinstance(v, bool) for v in a.values())), None)
+    expect(bad is None, f"answer_five() returned {bad!r}; expected a dict of five booleans with the keys {FRAMEWORK_KEYS}")
+    return got
+
+
+@exercise("04.3", "answer the five questions from the request",
+          "Write answer_five(request) -> dict: the five framework answers (booleans, keys of fw.QUESTIONS) for a "
+          "request given as its text, channel, dealer and source_updated. The check compares your answers with the "
+          f"data's tags on every dev mixed item and passes when each question agrees on at least {ANSWER_BAR:.0%} of them.",
+          hints=("Look at the dev requests (the table above): which field settles each question? The channel says who "
+                 "asks and what for, the dealer says whose data it is, source_updated says whether this week's update "
+                 "touched the document the question needs.",
+                 "A customer email (channel 'inbox: ...') needs a behaviour: the house style or a label. Only a reply "
+                 "cites. Help-desk questions about an order, a customer or 'today' need live data in several steps.",
+                 "Question 5 (reliability first) is yes when an error would cost the most: another dealer's private "
+                 "data, or a number computed from a customer's records. Knowledge that changes weekly: source_updated "
+                 "on a help-desk question."))
+def _check_04_3(answer_five):
+    from ..domain.mixed import FRAMEWORK_KEYS
+    from ..framework import answer_agreement
+
+    rows = item_scores("dev")
+    agree = answer_agreement(_answers(answer_five, rows), [r["framework"] for r in rows])
+    print(f"{len(rows)} dev requests; your answers agree with the tags on: "
+          + ", ".join(f"Q{i} {agree[k]:.2f}" for i, k in enumerate(FRAMEWORK_KEYS, 1)))
+    worst = min(agree, key=agree.get)
+    wrong = [r["request"] for r, a in zip(rows, _answers(answer_five, rows)) if a[worst] != r["framework"][worst]]
+    expect(agree[worst] >= ANSWER_BAR, f"question {worst!r} agrees on {agree[worst]:.2f} of dev items, expected at "
+           f"least {ANSWER_BAR}; one request you answered differently from the tag: {wrong[0]}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 
 from ..domain.mixed import FRAMEWORK_KEYS
+from ..framework import RELIABILITY_BAR
 from .checks import exercise, expect
 
 
@@ -36,27 +37,38 @@ def _check_04_1(kb_search):
     raise AssertionError(f"kb_search('') returned {got!r}, expected ValueError (tools validate their arguments)")
 
 
-def _expected(q: dict) -> str:
+def _expected(q: dict, reliability: dict) -> str:
     grounded = q["knowledge_changes_weekly"] or q["needs_citations"]
     if q["multistep_live_data"]:
-        return "agent + RAG" if grounded else "agent"
-    if q["behaviour_change"]:
-        return "FT + RAG" if grounded else "fine-tune"
-    return "RAG"
+        choice = "agent + RAG" if grounded else "agent"
+    elif q["behaviour_change"]:
+        choice = "FT + RAG" if grounded else "fine-tune"
+    else:
+        choice = "RAG"
+    if q["reliability_over_capability"] and reliability[choice] < RELIABILITY_BAR:
+        return "fine-tune" if q["behaviour_change"] else "RAG"
+    return choice
 
 
 @exercise("04.2", "the five-question framework as a function",
           "Return one of 'RAG', 'fine-tune', 'FT + RAG', 'agent', 'agent + RAG' for the framework answers in `q` "
-          f"(a dict of booleans with the keys {', '.join(FRAMEWORK_KEYS)}), following the reading in the markdown above.",
+          f"(a dict of booleans with the keys {', '.join(FRAMEWORK_KEYS)}) and the measured `reliability` "
+          "(approach -> dev success), following the reading in the markdown above.",
           hints=("Questions 1 and 2 (knowledge that changes weekly, citations needed) lead to the same need: retrieval. "
                  "Compute that need once, as one boolean.",
-                 "Ask in order: multi-step work on live data first (an agent), then a behaviour change (a fine-tune); "
-                 "each takes ' + RAG' (written 'agent + RAG', 'FT + RAG') when retrieval is needed. Everything else, "
-                 "including all answers 'no', is 'RAG'.",
-                 "Two if statements, each returning one of its two strings depending on the retrieval boolean, then "
-                 "a final return of 'RAG'. q['reliability_over_capability'] is never read."))
+                 "Questions 1-4 first: multi-step work on live data (an agent), else a behaviour change (a fine-tune), "
+                 "each with ' + RAG' (written 'agent + RAG', 'FT + RAG') when retrieval is needed; else 'RAG'. Keep "
+                 "that choice in a variable instead of returning it.",
+                 "Then question 5: when q['reliability_over_capability'] is true and reliability[choice] is below "
+                 "fw.RELIABILITY_BAR, return 'fine-tune' if the behaviour must change, else 'RAG'. Otherwise return "
+                 "the choice."))
 def _check_04_2(recommend):
-    for values in itertools.product([False, True], repeat=len(FRAMEWORK_KEYS)):
-        q = dict(zip(FRAMEWORK_KEYS, values))
-        got, want = recommend(dict(q)), _expected(q)
-        expect(got == want, f"recommend({q}) returned {got!r}, expected {want!r}")
+    from ..combine import APPROACHES
+
+    trusted = dict.fromkeys(APPROACHES, 1.0)
+    shaky = {**trusted, "agent + RAG": RELIABILITY_BAR - 0.3, "FT + RAG": 0.0, "RAG": RELIABILITY_BAR}
+    for reliability in (trusted, shaky):
+        for values in itertools.product([False, True], repeat=len(FRAMEWORK_KEYS)):
+            q = dict(zip(FRAMEWORK_KEYS, values))
+            got, want = recommend(dict(q), dict(reliability)), _expected(q, reliability)
+            expect(got == want, f"recommend({q}, reliability={reliability}) returned {got!r}, expected {want!r}")

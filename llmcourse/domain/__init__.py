@@ -13,7 +13,7 @@ from .db import advance_today, connect, default_db_path
 
 DATA_DIR = Path(os.environ.get("LLMCOURSE_DATA") or Path(__file__).resolve().parents[2] / "data")
 
-__all__ = ["DATA_DIR", "Doc", "load_kb", "load_updates", "apply_updates", "load_tickets", "load_eval",
+__all__ = ["DATA_DIR", "Doc", "load_kb", "load_updates", "apply_updates", "changed_doc_ids", "load_tickets", "load_eval",
            "connect", "advance_today", "db_path", "summary", "parse_markdown"]
 
 
@@ -75,6 +75,11 @@ def apply_updates(docs: list[Doc], updates: list[Doc]) -> list[Doc]:
         else:
             by_id[u.id] = u
     return list(by_id.values())
+
+
+def changed_doc_ids(updates: list[Doc]) -> set[str]:
+    """The ids of the documents an update adds, replaces or removes."""
+    return {u.meta.get("target") or u.id for u in updates}
 
 
 def _load_jsonl(path: Path) -> list[dict]:
